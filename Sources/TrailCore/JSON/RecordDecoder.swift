@@ -353,7 +353,8 @@ public enum RecordDecoder {
             try c.beginArray()
             var f = true
             while try c.nextElement(first: &f) {
-                guard found == nil, try enterObject(&c) else { try c.skipValue(); continue }
+                if found != nil { try c.skipValue(); continue }
+                guard try enterObject(&c) else { continue }
                 var g = true
                 while let k = try c.nextKey(first: &g) {
                     if c.matches(k, "instanceId") { found = try readString(&c) } else { try c.skipValue() }
@@ -438,7 +439,8 @@ public enum RecordDecoder {
         var found: String?
         var first = true
         while try c.nextElement(first: &first) {
-            guard found == nil, try enterObject(&c) else { try c.skipValue(); continue }
+            if found != nil { try c.skipValue(); continue }
+            guard try enterObject(&c) else { continue }
             var f = true
             while let k = try c.nextKey(first: &f) {
                 if c.matches(k, "ARN") || c.matches(k, "arn") { found = try readNonEmpty(&c) } else { try c.skipValue() }

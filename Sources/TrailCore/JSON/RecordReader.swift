@@ -18,6 +18,24 @@ public struct FramedRecord {
     public var index: Int
     /// True when the record came as a `CloudTrailEvent` string of `lookup-events` output.
     public var embedded: Bool
+    /// The record's key in the store: its `eventID`, else a hash of its bytes.
+    public var key: String
+}
+
+/// A 128-bit FNV-1a digest (two 64-bit lanes with different offsets), in hex.
+public func contentHash(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+    var a: UInt64 = 0xcbf29ce484222325
+    var b: UInt64 = 0x84222325cbf29ce4
+    for byte in bytes {
+        a = (a ^ UInt64(byte)) &* 0x100000001b3
+        b = (b ^ UInt64(byte)) &* 0x100000001b3
+        b = b &+ (b >> 29)
+    }
+    func hex(_ v: UInt64) -> String {
+        let s = String(v, radix: 16)
+        return String(repeating: "0", count: 16 - s.count) + s
+    }
+    return hex(a) + hex(b)
 }
 
 /// Reads the records of one file in order, with memory bounded by the largest record.
@@ -137,12 +155,14 @@ public final class RecordReader {
             }
             let framed: FramedRecord
             if kind == .events {
-                let record = try decodeLookupEvent(&c)
-                framed = FramedRecord(record: record, offset: base + start, length: c.pos - start, index: recordCount, embedded: true)
+                let (record, key) = try decodeLookupEvent(&c)
+                framed = FramedRecord(record: record, offset: base + start, length: c.pos - start, index: recordCount,
+                                      embedded: true, key: key)
             } else {
                 c.depth = 0
                 let decoded = try RecordDecoder.decode(&c)
-                framed = FramedRecord(record: decoded.record, offset: base + start, length: c.pos - start, index: recordCount, embedded: false)
+                framed = FramedRecord(record: decoded.record, offset: base + start, length: c.pos - start, index: recordCount,
+                                      embedded: false, key: key(decoded.record, start, c.pos))
             }
             arrayFirst = first
             pos = c.pos
@@ -198,7 +218,8 @@ public final class RecordReader {
             valueCount += 1
             if decoded.isRecord {
                 pos = c.pos
-                let framed = FramedRecord(record: decoded.record, offset: base + start, length: c.pos - start, index: recordCount, embedded: false)
+                let framed = FramedRecord(record: decoded.record, offset: base + start, length: c.pos - start, index: recordCount,
+                                          embedded: false, key: key(decoded.record, start, c.pos))
                 recordCount += 1
                 return .record(framed)
             }
@@ -217,6 +238,12 @@ public final class RecordReader {
         }
     }
 
+    private func key(_ record: EventRecord, _ start: Int, _ end: Int) -> String {
+        if let id = record.eventID, !id.isEmpty { return id }
+        let bytes = UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: UInt8.self) + start, count: end - start)
+        return "hash:" + contentHash(bytes)
+    }
+
     private func enterWrapper(at start: Int) throws -> StepResult {
         var c = cursor()
         c.pos = start
@@ -229,11 +256,12 @@ public final class RecordReader {
     }
 
     /// An element of `lookup-events` output: its `CloudTrailEvent` string holds the record.
-    private func decodeLookupEvent(_ c: inout JSONCursor) throws -> EventRecord {
+    private func decodeLookupEvent(_ c: inout JSONCursor) throws -> (EventRecord, String) {
         let elementStart = c.pos
         try c.beginObject()
         var first = true
         var record: EventRecord?
+        var recordKey = ""
         while let key = try c.nextKey(first: &first) {
             guard c.matches(key, "CloudTrailEvent"), try c.peek() == UInt8(ascii: "\"") else {
                 try c.skipValue()
@@ -247,6 +275,7 @@ public final class RecordReader {
                     let decoded = try RecordDecoder.decode(&inner)
                     inner.skipWhitespace()
                     guard inner.pos == inner.count else { throw inner.fail("unexpected data after the record") }
+                    recordKey = decoded.record.eventID.flatMap { $0.isEmpty ? nil : $0 } ?? "hash:" + contentHash(b)
                     return decoded.record
                 } catch JSONScanError.invalid(let offset, let message) {
                     throw self.error(.invalidJSON, at: slice.start, "in CloudTrailEvent at its byte \(offset): \(message)")
@@ -256,7 +285,7 @@ public final class RecordReader {
         guard let record else {
             throw error(.notCloudTrail, at: elementStart, "Events element has no CloudTrailEvent string")
         }
-        return record
+        return (record, recordKey)
     }
 }
 

@@ -1,0 +1,180 @@
+// The four output formats of SPEC §5 as row sinks: table, CSV, JSON and NDJSON.
+
+import Foundation
+
+public enum OutputFormat: String, CaseIterable, Sendable {
+    case table, csv, json, ndjson
+}
+
+/// Buffered standard output (or any descriptor). A closed pipe ends the program quietly.
+public final class TextOutput {
+    private let fd: Int32
+    private var buffer: [UInt8] = []
+    /// Collects everything instead of writing (tests).
+    public private(set) var captured: [UInt8]?
+
+    public init(fd: Int32 = 1, capture: Bool = false) {
+        self.fd = fd
+        captured = capture ? [] : nil
+        buffer.reserveCapacity(1 << 16)
+    }
+
+    public func write(_ text: String) {
+        buffer.append(contentsOf: text.utf8)
+        if buffer.count >= 1 << 16 { flush() }
+    }
+
+    public func flush() {
+        guard !buffer.isEmpty else { return }
+        if captured != nil {
+            captured!.append(contentsOf: buffer)
+            buffer.removeAll(keepingCapacity: true)
+            return
+        }
+        var offset = 0
+        buffer.withUnsafeBytes { raw in
+            while offset < raw.count {
+                let n = Foundation.write(fd, raw.baseAddress! + offset, raw.count - offset)
+                if n < 0 {
+                    if errno == EINTR { continue }
+                    // The reader went away (`trail timeline | head`): nothing left to do.
+                    exit(0)
+                }
+                offset += n
+            }
+        }
+        buffer.removeAll(keepingCapacity: true)
+    }
+
+    public var capturedText: String { String(decoding: captured ?? [], as: UTF8.self) }
+}
+
+/// Makes the sink for a format.
+public func makeSink(_ format: OutputFormat, output: TextOutput, terminal: Bool, width: Int?, color: Bool) -> RowSink {
+    switch format {
+    case .table: return TableSink(output: output, width: width, color: color)
+    case .csv: return CSVSink(output: output, escapeControls: terminal)
+    case .json: return JSONSink(output: output, lines: false)
+    case .ndjson: return JSONSink(output: output, lines: true)
+    }
+}
+
+public final class JSONSink: RowSink {
+    let output: TextOutput
+    let lines: Bool
+    var columns: [String] = []
+    var count = 0
+
+    public init(output: TextOutput, lines: Bool) {
+        self.output = output
+        self.lines = lines
+    }
+
+    public func begin(columns: [String]) {
+        self.columns = columns.map(JSONText.quote)
+        if !lines { output.write("[") }
+    }
+
+    public func row(_ cells: [Cell]) {
+        var text = lines ? "{" : (count == 0 ? "\n{" : ",\n{")
+        for (i, cell) in cells.enumerated() {
+            if i > 0 { text += "," }
+            text += columns[i] + ":"
+            switch cell {
+            case .null: text += "null"
+            case .int(let v): text += String(v)
+            case .real(let v): text += v.isFinite ? String(v) : "null"
+            case .text(let v): text += JSONText.quote(v)
+            case .list(let v): text += JSONText.array(v)
+            }
+        }
+        text += lines ? "}\n" : "}"
+        output.write(text)
+        count += 1
+    }
+
+    public func finish() {
+        if !lines { output.write(count == 0 ? "]\n" : "\n]\n") }
+        output.flush()
+    }
+}
+
+public final class CSVSink: RowSink {
+    let output: TextOutput
+    let escapeControls: Bool
+
+    public init(output: TextOutput, escapeControls: Bool) {
+        self.output = output
+        self.escapeControls = escapeControls
+    }
+
+    public func begin(columns: [String]) {
+        output.write(columns.map(CSVText.field).joined(separator: ",") + "\r\n")
+    }
+
+    public func row(_ cells: [Cell]) {
+        let fields = cells.map { cell -> String in
+            let text = cell.text ?? ""
+            return CSVText.field(escapeControls ? TerminalText.escape(text) : text)
+        }
+        output.write(fields.joined(separator: ",") + "\r\n")
+    }
+
+    public func finish() { output.flush() }
+}
+
+/// Aligned columns fitted to the terminal width; every value escaped for the terminal.
+public final class TableSink: RowSink {
+    let output: TextOutput
+    let width: Int?
+    let color: Bool
+    var columns: [String] = []
+    var rows: [[String]] = []
+
+    public init(output: TextOutput, width: Int?, color: Bool) {
+        self.output = output
+        self.width = width
+        self.color = color
+    }
+
+    public func begin(columns: [String]) { self.columns = columns }
+
+    public func row(_ cells: [Cell]) {
+        rows.append(cells.map { cell in
+            switch cell {
+            case .null: return "-"
+            case .list(let v): return v.isEmpty ? "-" : TerminalText.escape(v.joined(separator: ", "))
+            default: return TerminalText.escape(cell.text ?? "")
+            }
+        })
+    }
+
+    public func finish() {
+        var widths = columns.map(TerminalText.width)
+        for row in rows {
+            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], TerminalText.width(cell)) }
+        }
+        if let width {
+            // Shrink the widest columns until the table fits, keeping each at least 8 wide.
+            let gaps = 2 * max(0, columns.count - 1)
+            while widths.reduce(0, +) + gaps > width {
+                guard let widest = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[widest] > 8 else { break }
+                widths[widest] -= 1
+            }
+        }
+        func line(_ cells: [String], header: Bool) -> String {
+            var parts: [String] = []
+            for (i, cell) in cells.enumerated() {
+                let text = TerminalText.truncate(cell, to: widths[i])
+                let padded = i == cells.count - 1 ? text : text + String(repeating: " ", count: max(0, widths[i] - TerminalText.width(text)))
+                parts.append(padded)
+            }
+            let text = parts.joined(separator: "  ")
+            return header && color ? "\u{1B}[1m" + text + "\u{1B}[0m" : text
+        }
+        output.write(line(columns.map { $0.uppercased() }, header: true) + "\n")
+        for row in rows { output.write(line(row, header: false) + "\n") }
+        if rows.isEmpty { output.write("(no rows)\n") }
+        output.flush()
+    }
+}

@@ -1,0 +1,234 @@
+// Links events to sessions and sessions to their origins (SPEC §3), whatever order records came in.
+
+import Foundation
+import GRDB
+
+struct SessionResolver {
+    let store: Store
+
+    /// Brings the store's links up to date with every record stored since the last run.
+    func resolve() throws {
+        try store.dbQueue.write { db in
+            let watermark = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'resolved_upto'") ?? 0
+            let top = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM events") ?? 0
+            guard top > watermark else { return }
+            let minted = try addMintedSessions(db, after: watermark)
+            try addOrphanSessions(db, after: watermark)
+            try linkEvents(db, after: watermark, newlyMinted: minted)
+            try linkTwins(db)
+            try resolveOrigins(db)
+            try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('resolved_upto', ?)", arguments: [String(top)])
+        }
+    }
+
+    /// Sessions from successful minting records; an orphan of the same key becomes minted in place,
+    /// so the events already linked to it stay linked. Returns the keys that gained a minting record.
+    private func addMintedSessions(_ db: Database, after watermark: Int64) throws -> [String] {
+        var changed: [String] = []
+        // The caller's copy of a cross-account call comes before the target account's copy.
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT id, action, time, minted_key, minted_expires, req_role_arn, req_session_name, account,
+                   assumed_role_id, assumed_role_arn, mint_source_identity, source_ip, access_key_id, ui_type,
+                   federated_user_arn
+            FROM events
+            WHERE id > ? AND minted_key IS NOT NULL AND error_code IS NULL
+              AND service = 'sts.amazonaws.com'
+            ORDER BY (ui_type = 'AWSAccount'), id
+            """, arguments: [watermark])
+        for row in rows {
+            let key: String = row["minted_key"]
+            let existing = try Row.fetchOne(db, sql: """
+                SELECT s.id, s.minted_by, m.ui_type FROM sessions s LEFT JOIN events m ON m.id = s.minted_by
+                WHERE s.access_key_id = ?
+                """, arguments: [key])
+            if let existing, let mintedBy: Int64 = existing[1] {
+                let existingType: String? = existing[2]
+                let thisType: String? = row["ui_type"]
+                guard existingType == "AWSAccount", thisType != "AWSAccount", mintedBy != row["id"] else { continue }
+            }
+            let roleArn: String? = row["req_role_arn"]
+            let roleName = roleArn.flatMap(ARN.roleName)
+            let action: String? = row["action"]
+            let account = roleArn.flatMap(ARN.account) ?? row["account"]
+            let arguments: StatementArguments = [
+                key, row["id"], action, row["time"], row["minted_expires"], roleArn, roleName,
+                roleName.flatMap(ARN.permissionSet), row["req_session_name"], account, row["assumed_role_id"],
+                row["assumed_role_arn"], row["mint_source_identity"], row["source_ip"], row["access_key_id"],
+            ]
+            try db.execute(sql: """
+                INSERT INTO sessions (access_key_id, minted_by, action, created, expires, role_arn, role_name,
+                    permission_set, session_name, account, assumed_role_id, assumed_role_arn, source_identity,
+                    source_ip, caller_key)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                ON CONFLICT(access_key_id) DO UPDATE SET
+                    minted_by = excluded.minted_by, action = excluded.action, created = excluded.created,
+                    expires = excluded.expires, role_arn = excluded.role_arn, role_name = excluded.role_name,
+                    permission_set = excluded.permission_set, session_name = excluded.session_name,
+                    account = excluded.account, assumed_role_id = excluded.assumed_role_id,
+                    assumed_role_arn = excluded.assumed_role_arn,
+                    source_identity = COALESCE(excluded.source_identity, sessions.source_identity),
+                    source_ip = excluded.source_ip, caller_key = excluded.caller_key
+                """, arguments: arguments)
+            changed.append(key)
+        }
+        return changed
+    }
+
+    /// Sessions known only from the calls they signed.
+    private func addOrphanSessions(_ db: Database, after watermark: Int64) throws {
+        let rows = try Row.fetchAll(db, sql: """
+            SELECT access_key_id, MIN(session_created), issuer_arn, arn, MAX(federated_provider), account,
+                   MAX(source_identity), MIN(time)
+            FROM events
+            WHERE id > ? AND access_key_id IS NOT NULL AND ui_type IN ('AssumedRole', 'FederatedUser')
+              AND access_key_id NOT IN (SELECT access_key_id FROM sessions)
+            GROUP BY access_key_id
+            """, arguments: [watermark])
+        for row in rows {
+            let issuer: String? = row[2]
+            let arn: String? = row[3]
+            let roleArn = issuer.flatMap { ARN.roleName($0) != nil ? $0 : nil }
+            let roleName = roleArn.flatMap(ARN.roleName)
+            let created: Int64? = row[1] ?? row[7]
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO sessions (access_key_id, created, role_arn, role_name, permission_set,
+                    session_name, account, assumed_role_arn, federated_provider, source_identity)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [
+                    row[0], created, roleArn, roleName, roleName.flatMap(ARN.permissionSet),
+                    arn.flatMap(ARN.sessionName), roleArn.flatMap(ARN.account) ?? row[5], arn, row[4], row[6],
+                ])
+        }
+    }
+
+    private func linkEvents(_ db: Database, after watermark: Int64, newlyMinted: [String]) throws {
+        // By access key, confirmed by creationDate where both exist.
+        let match = """
+            (SELECT s.id FROM sessions s WHERE s.access_key_id = events.access_key_id
+                AND (events.session_created IS NULL OR s.created IS NULL
+                     OR s.created BETWEEN events.session_created - 2 AND events.session_created + 2))
+            """
+        try db.execute(sql: "UPDATE events SET session_id = \(match) WHERE id > ? AND access_key_id IS NOT NULL",
+                       arguments: [watermark])
+        for key in newlyMinted {
+            try db.execute(sql: "UPDATE events SET session_id = \(match) WHERE access_key_id = ? AND session_id IS NULL",
+                           arguments: [key])
+        }
+        // Console sessions sign without an access key: their principalId and creationDate name the session.
+        try db.execute(sql: """
+            UPDATE events SET session_id = (
+                SELECT s.id FROM sessions s WHERE s.assumed_role_id = events.principal_id
+                    AND s.created BETWEEN events.session_created - 2 AND events.session_created + 2
+                ORDER BY s.created LIMIT 1)
+            WHERE access_key_id IS NULL AND ui_type = 'AssumedRole' AND session_id IS NULL
+              AND principal_id IS NOT NULL AND session_created IS NOT NULL
+            """)
+    }
+
+    /// The target account's copy of a cross-account call points at the caller's copy.
+    private func linkTwins(_ db: Database) throws {
+        try db.execute(sql: """
+            UPDATE events SET twin_of = (
+                SELECT o.id FROM events o
+                WHERE o.shared_event_id = events.shared_event_id AND o.id != events.id
+                  AND COALESCE(o.ui_type, '') != 'AWSAccount'
+                ORDER BY o.id LIMIT 1)
+            WHERE ui_type = 'AWSAccount' AND shared_event_id IS NOT NULL AND twin_of IS NULL
+            """)
+    }
+
+    private struct Node {
+        var id: Int64
+        var key: String
+        var minted: Bool
+        var action: String?
+        var roleArn: String?
+        var sessionName: String?
+        var assumedRoleArn: String?
+        var federatedProvider: String?
+        var callerKey: String?
+        var mintedOrigin: Origin?
+        var callerOwn: Origin?
+        var current: (String?, String?, String?, String)
+    }
+
+    private struct Resolved {
+        var origin: Origin
+        var attribution: Attribution
+        var chain: [String]
+    }
+
+    /// Every session's origin, following role chains through the sessions that minted them.
+    private func resolveOrigins(_ db: Database) throws {
+        var nodes: [String: Node] = [:]
+        let rows = try Row.fetchCursor(db, sql: """
+            SELECT s.id, s.access_key_id, s.minted_by, s.action, s.role_arn, s.session_name, s.assumed_role_arn,
+                   s.federated_provider,
+                   COALESCE(t.access_key_id, m.access_key_id),
+                   COALESCE(t.minted_identity, m.minted_identity), COALESCE(t.minted_kind, m.minted_kind),
+                   COALESCE(t.own_identity, m.own_identity), COALESCE(t.own_kind, m.own_kind),
+                   s.identity, s.kind, s.attribution, s.chain
+            FROM sessions s
+            LEFT JOIN events m ON m.id = s.minted_by
+            LEFT JOIN events t ON t.id = m.twin_of
+            """)
+        while let row = try rows.next() {
+            func origin(_ i: Int, _ k: Int) -> Origin? {
+                guard let identity: String = row[i], let kindText: String = row[k],
+                      let kind = IdentityKind(rawValue: kindText) else { return nil }
+                return Origin(identity, kind)
+            }
+            let mintedBy: Int64? = row[2]
+            let node = Node(id: row[0], key: row[1], minted: mintedBy != nil, action: row[3], roleArn: row[4],
+                            sessionName: row[5], assumedRoleArn: row[6], federatedProvider: row[7], callerKey: row[8],
+                            mintedOrigin: origin(9, 10), callerOwn: origin(11, 12),
+                            current: (row[13], row[14], row[15], row[16]))
+            nodes[node.key] = node
+        }
+        var memo: [String: Resolved] = [:]
+        var visiting: Set<String> = []
+
+        func resolve(_ key: String, depth: Int = 0) -> Resolved {
+            if let done = memo[key] { return done }
+            let node = nodes[key]!
+            let ownChain = node.roleArn.map { [$0] } ?? []
+            var result: Resolved
+            if !node.minted {
+                let origin = IdentityRules.orphanOrigin(roleArn: node.roleArn, sessionName: node.sessionName,
+                                                        assumedRoleArn: node.assumedRoleArn,
+                                                        federatedProvider: node.federatedProvider)
+                result = Resolved(origin: origin, attribution: .inferred, chain: ownChain)
+            } else if let caller = node.callerKey, caller != key, nodes[caller] != nil {
+                if visiting.contains(key) || depth > 64 {
+                    // A cycle or a chain this long cannot happen in AWS; a crafted log must not hang or crash us.
+                    return Resolved(origin: Origin(node.assumedRoleArn ?? key, .unknown), attribution: .inferred, chain: ownChain)
+                }
+                visiting.insert(key)
+                let parent = resolve(caller, depth: depth + 1)
+                visiting.remove(key)
+                let isRoleSession = MintAction(rawValue: node.action ?? "")?.assumesRole ?? true
+                result = Resolved(origin: parent.origin,
+                                  attribution: parent.attribution == .inferred ? .inferred : .key,
+                                  chain: isRoleSession ? parent.chain + ownChain : [])
+            } else if let origin = node.mintedOrigin {
+                result = Resolved(origin: origin, attribution: .key, chain: ownChain)
+            } else if let own = node.callerOwn {
+                result = Resolved(origin: own, attribution: .inferred, chain: ownChain)
+            } else {
+                result = Resolved(origin: Origin(node.assumedRoleArn ?? key, .unknown), attribution: .inferred, chain: ownChain)
+            }
+            memo[key] = result
+            return result
+        }
+
+        let update = try db.makeStatement(sql: "UPDATE sessions SET identity = ?, kind = ?, attribution = ?, chain = ? WHERE id = ?")
+        for (key, node) in nodes {
+            let r = resolve(key)
+            let chain = JSONText.array(r.chain)
+            if node.current.0 != r.origin.identity || node.current.1 != r.origin.kind.rawValue
+                || node.current.2 != r.attribution.rawValue || node.current.3 != chain {
+                try update.execute(arguments: [r.origin.identity, r.origin.kind.rawValue, r.attribution.rawValue, chain, node.id])
+            }
+        }
+    }
+}

@@ -1,0 +1,220 @@
+// `trail import`: files read in parallel on all cores, one writer, one savepoint per file.
+
+import Foundation
+import GRDB
+
+/// The summary of SPEC §1.
+public struct ImportSummary: Sendable, Equatable {
+    public var files = 0
+    public var unchanged = 0
+    public var skipped = 0
+    public var digests = 0
+    public var failed = 0
+    public var records = 0
+    public var newRecords = 0
+    public var bytes: Int64 = 0
+}
+
+/// What a worker hands the writer about one file.
+private enum FileMessage {
+    case batch([ParsedRecord])
+    case end(records: Int, digests: Int, bytes: Int64)
+    case failed(InputError)
+}
+
+/// A bounded queue of one file's messages: the worker blocks when the writer lags behind.
+private final class FileChannel {
+    private let condition = NSCondition()
+    private var queue: [FileMessage] = []
+    private var head = 0
+    private let capacity: Int
+
+    init(capacity: Int) { self.capacity = capacity }
+
+    func send(_ message: FileMessage) {
+        condition.lock()
+        while queue.count - head >= capacity { condition.wait() }
+        queue.append(message)
+        condition.broadcast()
+        condition.unlock()
+    }
+
+    func receive() -> FileMessage {
+        condition.lock()
+        while head == queue.count { condition.wait() }
+        let message = queue[head]
+        head += 1
+        if head > 64 { queue.removeFirst(head); head = 0 }
+        condition.broadcast()
+        condition.unlock()
+        return message
+    }
+}
+
+public struct ImportOptions: Sendable {
+    public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
+    public var batchSize = 512
+    public var maxRecordSize = 16 << 20
+    /// Commit after about this many records (each commit holds whole files only).
+    public var commitEvery = 50_000
+    public init() {}
+}
+
+public final class Importer {
+    public typealias Progress = (_ filesDone: Int, _ filesTotal: Int, _ records: Int, _ bytesRead: Int64, _ bytesTotal: Int64) -> Void
+
+    let store: Store
+    let options: ImportOptions
+
+    public init(store: Store, options: ImportOptions = ImportOptions()) {
+        self.store = store
+        self.options = options
+    }
+
+    /// Imports the paths; problems with single files are handed to `report` and the rest goes on.
+    public func run(paths: [String], report: (InputError) -> Void, progress: Progress? = nil) throws -> ImportSummary {
+        var summary = ImportSummary()
+        let listing = FileFinder.find(paths)
+        summary.skipped = listing.skipped
+        for missing in listing.missing {
+            summary.failed += 1
+            report(InputError(.io, path: missing.path, missing.message))
+        }
+        let known: [String: (Int64, Int64)] = try store.dbQueue.read { db in
+            var map: [String: (Int64, Int64)] = [:]
+            let rows = try Row.fetchCursor(db, sql: "SELECT path, size, mtime FROM files")
+            while let row = try rows.next() { map[row[0]] = (row[1], row[2]) }
+            return map
+        }
+        var todo: [FoundFile] = []
+        for file in listing.files {
+            if let seen = known[file.path], seen.0 == file.size, seen.1 == file.mtime {
+                summary.unchanged += 1
+            } else {
+                todo.append(file)
+            }
+        }
+        let totalBytes = todo.reduce(0) { $0 + $1.size }
+        if !todo.isEmpty {
+            try importFiles(todo, totalBytes: totalBytes, summary: &summary, report: report, progress: progress)
+        }
+        try SessionResolver(store: store).resolve()
+        return summary
+    }
+
+    private func importFiles(_ todo: [FoundFile], totalBytes: Int64, summary: inout ImportSummary,
+                             report: (InputError) -> Void, progress: Progress?) throws {
+        let channels = todo.map { _ in FileChannel(capacity: 4) }
+        let next = ManagedAtomicCounter()
+        let done = DispatchGroup()
+        let options = self.options
+        for _ in 0..<min(options.workers, todo.count) {
+            done.enter()
+            let thread = Thread {
+                while true {
+                    let index = next.increment()
+                    guard index < todo.count else { break }
+                    Importer.read(todo[index], into: channels[index], options: options)
+                }
+                done.leave()
+            }
+            thread.stackSize = 4 << 20
+            thread.start()
+        }
+
+        var filesDone = 0
+        var bytesDone: Int64 = 0
+        try store.dbQueue.writeWithoutTransaction { db in
+            let writer = try EventWriter(db: db)
+            var inTransaction = false
+            var sinceCommit = 0
+            defer { if inTransaction { try? db.execute(sql: "ROLLBACK") } }
+            for (index, file) in todo.enumerated() {
+                if !inTransaction {
+                    try db.execute(sql: "BEGIN IMMEDIATE")
+                    inTransaction = true
+                }
+                try db.execute(sql: "SAVEPOINT file")
+                // The file's row comes first so its records can point at it; it stays only if the file does.
+                try db.execute(sql: """
+                    INSERT INTO files (path, size, mtime, kind, records, imported_at) VALUES (?, ?, ?, 'records', 0, ?)
+                    ON CONFLICT(path) DO UPDATE SET size = excluded.size, mtime = excluded.mtime
+                    """, arguments: [file.path, file.size, file.mtime, Int64(Date().timeIntervalSince1970)])
+                let fileID = try Int64.fetchOne(db, sql: "SELECT id FROM files WHERE path = ?", arguments: [file.path])!
+                var fileNew = 0
+                var fileRecords = 0
+                loop: while true {
+                    switch channels[index].receive() {
+                    case .batch(let batch):
+                        for parsed in batch where try writer.write(parsed, fileID: fileID) { fileNew += 1 }
+                        fileRecords += batch.count
+                        sinceCommit += batch.count
+                    case .end(let records, let digests, let bytes):
+                        try db.execute(sql: "UPDATE files SET records = ?, kind = ? WHERE id = ?",
+                                       arguments: [records, digests > 0 && records == 0 ? "digest" : "records", fileID])
+                        try db.execute(sql: "RELEASE file")
+                        summary.files += 1
+                        summary.records += records
+                        summary.newRecords += fileNew
+                        summary.bytes += bytes
+                        if digests > 0 && records == 0 { summary.digests += 1 }
+                        break loop
+                    case .failed(let error):
+                        try db.execute(sql: "ROLLBACK TO file")
+                        try db.execute(sql: "RELEASE file")
+                        summary.files += 1
+                        summary.failed += 1
+                        report(error)
+                        break loop
+                    }
+                }
+                _ = fileRecords
+                filesDone += 1
+                bytesDone += file.size
+                if sinceCommit >= options.commitEvery || index == todo.count - 1 {
+                    try db.execute(sql: "COMMIT")
+                    inTransaction = false
+                    sinceCommit = 0
+                }
+                progress?(filesDone, todo.count, summary.records, bytesDone, totalBytes)
+            }
+        }
+        done.wait()
+    }
+
+    /// A worker's job: read one file whole, or report why not.
+    private static func read(_ file: FoundFile, into channel: FileChannel, options: ImportOptions) {
+        do {
+            let gzip = try GzipReader(path: file.path)
+            let reader = RecordReader(source: gzip, path: file.path, maxRecordSize: options.maxRecordSize)
+            var batch: [ParsedRecord] = []
+            batch.reserveCapacity(options.batchSize)
+            while let framed = try reader.next() {
+                batch.append(ParsedRecord(framed))
+                if batch.count == options.batchSize {
+                    channel.send(.batch(batch))
+                    batch.removeAll(keepingCapacity: true)
+                }
+            }
+            if !batch.isEmpty { channel.send(.batch(batch)) }
+            channel.send(.end(records: reader.recordCount, digests: reader.digestCount, bytes: Int64(gzip.decompressedOffset)))
+        } catch let error as InputError {
+            channel.send(.failed(error))
+        } catch {
+            channel.send(.failed(InputError(.io, path: file.path, "\(error)")))
+        }
+    }
+}
+
+/// A counter shared by the workers.
+final class ManagedAtomicCounter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value = -1
+
+    func increment() -> Int {
+        lock.lock()
+        defer { lock.unlock() }
+        value += 1
+        return value
+    }
+}

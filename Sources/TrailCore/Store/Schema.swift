@@ -1,0 +1,131 @@
+// The store's tables, created by named migrations.
+
+import GRDB
+
+enum Schema {
+    static func migrator() -> DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-files-events-sessions") { db in
+            try db.execute(sql: """
+                CREATE TABLE files (
+                    id INTEGER PRIMARY KEY,
+                    path TEXT NOT NULL UNIQUE,
+                    size INTEGER NOT NULL,
+                    mtime INTEGER NOT NULL,
+                    kind TEXT NOT NULL,            -- records | digest
+                    records INTEGER NOT NULL,
+                    imported_at INTEGER NOT NULL
+                );
+
+                -- One row per distinct record. Secrets are never columns: they are not even parsed.
+                CREATE TABLE events (
+                    id INTEGER PRIMARY KEY,
+                    event_id TEXT NOT NULL UNIQUE,  -- eventID, or 'sha:' + a hash of the record's bytes
+                    time INTEGER,                   -- eventTime, seconds since 1970 UTC
+                    account TEXT,                   -- recipientAccountId, else userIdentity.accountId
+                    region TEXT,
+                    service TEXT,                   -- eventSource
+                    action TEXT,                    -- eventName
+                    event_type TEXT,
+                    error_code TEXT,
+                    source_ip TEXT,
+                    user_agent TEXT,
+                    resource TEXT,
+                    read_only INTEGER,
+                    shared_event_id TEXT,
+                    ui_type TEXT,
+                    principal_id TEXT,
+                    arn TEXT,
+                    access_key_id TEXT,
+                    user_name TEXT,
+                    invoked_by TEXT,
+                    on_behalf_of TEXT,
+                    credential_id TEXT,
+                    issuer_arn TEXT,
+                    federated_provider TEXT,
+                    session_created INTEGER,
+                    mfa_authenticated INTEGER,
+                    source_identity TEXT,
+                    req_role_arn TEXT,             -- requestParameters.roleArn of STS calls
+                    req_role_name TEXT COLLATE NOCASE,
+                    req_permission_set TEXT COLLATE NOCASE,
+                    req_session_name TEXT,
+                    minted_key TEXT,               -- responseElements.credentials.accessKeyId
+                    minted_expires INTEGER,
+                    assumed_role_id TEXT,
+                    assumed_role_arn TEXT,
+                    federated_user_arn TEXT,
+                    mint_source_identity TEXT,
+                    minted_identity TEXT,          -- origin of the minted session when its caller is no session
+                    minted_kind TEXT,
+                    mfa_used TEXT,                 -- additionalEventData.MFAUsed (console sign-ins)
+                    console_result TEXT,
+                    sso_role TEXT,                 -- serviceEventDetails.role_name (Identity Center)
+                    sso_account TEXT,
+                    own_identity TEXT,             -- what the record says by itself (SPEC §3)
+                    own_kind TEXT,
+                    own_attribution TEXT,
+                    session_id INTEGER,            -- sessions.id of the signing session, once linked
+                    twin_of INTEGER,               -- target-account copy of a call whose caller copy is stored
+                    file_id INTEGER NOT NULL,
+                    offset INTEGER NOT NULL,       -- in the file's decompressed stream
+                    length INTEGER NOT NULL,
+                    record_index INTEGER NOT NULL,
+                    embedded INTEGER NOT NULL      -- 1: a CloudTrailEvent string of lookup-events output
+                );
+                CREATE INDEX events_time ON events(time);
+                CREATE INDEX events_session ON events(session_id);
+                CREATE INDEX events_key ON events(access_key_id) WHERE access_key_id IS NOT NULL;
+                CREATE INDEX events_principal ON events(principal_id, session_created)
+                    WHERE access_key_id IS NULL AND ui_type = 'AssumedRole';
+                CREATE INDEX events_shared ON events(shared_event_id) WHERE shared_event_id IS NOT NULL;
+                CREATE INDEX events_minting ON events(req_role_name) WHERE req_role_arn IS NOT NULL;
+
+                -- One row per session: minted (a minting record is stored) or orphan (known from its calls).
+                CREATE TABLE sessions (
+                    id INTEGER PRIMARY KEY,
+                    access_key_id TEXT NOT NULL UNIQUE,
+                    minted_by INTEGER,             -- events.id of the minting record; NULL for an orphan
+                    action TEXT,                   -- AssumeRole, AssumeRoleWithWebIdentity, ...
+                    created INTEGER,
+                    expires INTEGER,
+                    role_arn TEXT,
+                    role_name TEXT COLLATE NOCASE,
+                    permission_set TEXT COLLATE NOCASE,
+                    session_name TEXT,
+                    account TEXT,                  -- the account owning the role
+                    assumed_role_id TEXT,
+                    assumed_role_arn TEXT,
+                    source_identity TEXT,
+                    source_ip TEXT,
+                    caller_key TEXT,               -- the access key that signed the minting call
+                    federated_provider TEXT,
+                    identity TEXT,
+                    kind TEXT,
+                    attribution TEXT,
+                    chain TEXT NOT NULL DEFAULT '[]'   -- JSON array of role ARNs, origin first
+                );
+                CREATE INDEX sessions_role ON sessions(role_name);
+                CREATE INDEX sessions_permission_set ON sessions(permission_set);
+                CREATE INDEX sessions_assumed_role_id ON sessions(assumed_role_id, created);
+                CREATE INDEX sessions_identity ON sessions(identity);
+
+                CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+                -- Every event with its origin: through its session when linked, else what the record says.
+                -- The target-account copy of a cross-account call takes its caller copy's origin.
+                CREATE VIEW event_origin AS
+                SELECT e.*,
+                    CASE WHEN s.id IS NOT NULL THEN s.identity ELSE COALESCE(t.own_identity, e.own_identity) END AS identity,
+                    CASE WHEN s.id IS NOT NULL THEN s.kind ELSE COALESCE(t.own_kind, e.own_kind) END AS kind,
+                    CASE WHEN s.id IS NOT NULL THEN s.attribution ELSE COALESCE(t.own_attribution, e.own_attribution) END AS attribution,
+                    s.id AS signing_session,
+                    s.role_arn AS session_role_arn
+                FROM events e
+                LEFT JOIN events t ON t.id = e.twin_of
+                LEFT JOIN sessions s ON s.id = COALESCE(t.session_id, e.session_id);
+                """)
+        }
+        return migrator
+    }
+}

@@ -1,0 +1,47 @@
+// Opens the SQLite store: location, permissions, pragmas and migrations.
+
+import Foundation
+import GRDB
+
+public final class Store {
+    public let path: String
+    public let dbQueue: DatabaseQueue
+
+    /// The store path: `--db` wins over `TRAIL_DB`, which wins over `./trail.db`.
+    public static func resolvePath(option: String?, environment: [String: String] = ProcessInfo.processInfo.environment) -> String {
+        if let option, !option.isEmpty { return option }
+        if let env = environment["TRAIL_DB"], !env.isEmpty { return env }
+        return "trail.db"
+    }
+
+    /// `arn_account(arn)`: the account of an ARN, for the saved queries.
+    static let arnAccount = DatabaseFunction("arn_account", argumentCount: 1, pure: true) { values in
+        guard let arn = String.fromDatabaseValue(values[0]) else { return nil }
+        return ARN.account(arn)
+    }
+
+    public init(path: String) throws {
+        self.path = path
+        // The store holds who did what: readable by its owner only, created so from the start.
+        if !FileManager.default.fileExists(atPath: path) {
+            let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+            if fd >= 0 { close(fd) }
+        }
+        var config = Configuration()
+        config.busyMode = .timeout(30)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA journal_mode = WAL")
+            // NORMAL in WAL mode is crash-safe for the database; a power loss may drop the last commits,
+            // which the next import simply redoes (files are only marked imported with their records).
+            try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            try db.execute(sql: "PRAGMA cache_size = -32768")
+            db.add(function: Store.arnAccount)
+        }
+        dbQueue = try DatabaseQueue(path: path, configuration: config)
+        try Schema.migrator().migrate(dbQueue)
+        for suffix in ["-wal", "-shm"] {
+            chmod(path + suffix, 0o600)
+        }
+    }
+}
