@@ -42,11 +42,11 @@ let package = Package(
         .testTarget(
             name: "TrailCoreTests",
             dependencies: ["TrailCore"],
-            resources: [.copy("Fixtures")]),
+            exclude: ["Fixtures"]),
         .testTarget(
             name: "TrailEndToEndTests",
             dependencies: ["TrailCore"],
-            resources: [.copy("Fixtures")]),
+            exclude: ["Fixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -88,10 +88,11 @@ public final class RecordReader {
             pos -= keep
             end = live
         }
+        // Everything kept belongs to the value being read, which has not ended yet.
+        if end > maxRecordSize {
+            throw error(.tooLarge, at: 0, "a record or value is larger than the maximum of \(maxRecordSize) bytes")
+        }
         if end == capacity {
-            guard capacity < maxRecordSize + RecordReader.defaultChunk else {
-                throw error(.tooLarge, at: 0, "a record or value is larger than \(maxRecordSize >> 20) MiB")
-            }
             let bigger = UnsafeMutableRawPointer.allocate(byteCount: capacity * 2, alignment: 16)
             bigger.copyMemory(from: buffer, byteCount: end)
             buffer.deallocate()

@@ -1,0 +1,64 @@
+// The scanner against JSONTestSuite's parsing cases and the details the record decoder depends on.
+
+import Foundation
+import Testing
+@testable import TrailCore
+
+@Suite struct JSONCursorTests {
+    static let cases: [String] = {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: Fixtures.jsonTestSuite.path)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.sorted()
+    }()
+
+    func validate(_ name: String) throws {
+        let bytes = Array(try Data(contentsOf: Fixtures.jsonTestSuite.appendingPathComponent(name)))
+        try bytes.withUnsafeBytes { try JSONCursor.validateDocument($0) }
+    }
+
+    @Test func theSuiteIsAllThere() {
+        #expect(Self.cases.count == 318)
+    }
+
+    @Test(arguments: cases.filter { $0.hasPrefix("y_") })
+    func everyValidDocumentIsAccepted(_ name: String) throws {
+        try validate(name)
+    }
+
+    @Test(arguments: cases.filter { $0.hasPrefix("n_") })
+    func everyInvalidDocumentIsRejectedWithAnError(_ name: String) {
+        #expect(throws: JSONScanError.self) { try validate(name) }
+    }
+
+    @Test(arguments: cases.filter { $0.hasPrefix("i_") })
+    func implementationDefinedDocumentsNeitherCrashNorHang(_ name: String) {
+        _ = try? validate(name)
+    }
+
+    @Test func nestingBeyondTheLimitIsAnErrorNotAStackOverflow() {
+        let deep = Array(repeating: UInt8(ascii: "["), count: 100_000)
+        #expect(throws: JSONScanError.self) { try deep.withUnsafeBytes { try JSONCursor.validateDocument($0) } }
+    }
+
+    @Test func escapesAndSurrogatePairsDecode() throws {
+        let text = #""a\"b\\c\/d\n\u00e9\ud83d\ude00\ud800x""#
+        var bytes = Array(text.utf8)
+        let value = try bytes.withUnsafeMutableBufferPointer { b -> String in
+            var c = JSONCursor(base: UnsafePointer(b.baseAddress!), count: b.count, isFinal: true)
+            return c.string(try c.readString())
+        }
+        #expect(value == "a\"b\\c/d\né😀\u{FFFD}x")
+    }
+
+    @Test func aValueCutByTheBufferAsksForMoreInsteadOfFailing() throws {
+        for text in [#"{"a": "abc"#, #"{"a": 12"#, #"{"a": tr"#, #"{"a": "\u00"#, "{\"a\": \"\u{e9}"] {
+            var bytes = Array(text.utf8)
+            if text.hasSuffix("\u{e9}") { bytes.removeLast() }
+            #expect(throws: JSONScanError.needMore) {
+                try bytes.withUnsafeBufferPointer { b in
+                    var c = JSONCursor(base: b.baseAddress!, count: b.count, isFinal: false)
+                    try c.skipValue()
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,70 @@
+// Helpers shared by the suites: fixture paths, temporary folders, gzip of test data.
+
+import Foundation
+@testable import TrailCore
+
+enum Fixtures {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
+    static var realLogs: URL { root.appendingPathComponent("real-logs") }
+    static var jsonTestSuite: URL { root.appendingPathComponent("JSONTestSuite/test_parsing") }
+
+    static func bytes(_ path: String) throws -> [UInt8] {
+        Array(try Data(contentsOf: root.appendingPathComponent(path)))
+    }
+}
+
+/// A folder removed when the test ends.
+final class TemporaryFolder {
+    let url: URL
+    var path: String { url.path }
+
+    init() {
+        url = FileManager.default.temporaryDirectory.appendingPathComponent("trail-test-\(UUID().uuidString)")
+        try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    }
+
+    deinit { try? FileManager.default.removeItem(at: url) }
+
+    @discardableResult
+    func write(_ name: String, _ bytes: [UInt8]) throws -> String {
+        let file = url.appendingPathComponent(name)
+        try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
+        try Data(bytes).write(to: file)
+        return file.path
+    }
+
+    @discardableResult
+    func write(_ name: String, _ text: String) throws -> String {
+        try write(name, Array(text.utf8))
+    }
+}
+
+/// Gzip through the system's gzip, so the reader is tested against a writer it did not make.
+func gzip(_ bytes: [UInt8]) throws -> [UInt8] {
+    let folder = TemporaryFolder()
+    let path = try folder.write("data", bytes)
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/gzip")
+    process.arguments = ["-n", "-f", path]
+    try process.run()
+    process.waitUntilExit()
+    return Array(try Data(contentsOf: URL(fileURLWithPath: path + ".gz")))
+}
+
+/// All the records of a byte stream, read with chunks of the given size.
+func readRecords(_ bytes: [UInt8], chunkSize: Int = 1 << 20, maxRecordSize: Int = 16 << 20,
+                 readerChunk: Int = RecordReader.defaultChunk) throws -> (records: [FramedRecord], digests: Int) {
+    let reader = RecordReader(source: MemorySource(bytes, chunkSize: chunkSize), path: "test.json",
+                              maxRecordSize: maxRecordSize, chunkSize: readerChunk)
+    var out: [FramedRecord] = []
+    while let r = try reader.next() { out.append(r) }
+    return (out, reader.digestCount)
+}
+
+/// Every record of a file on disk (gzip or plain).
+func readFile(_ path: String) throws -> [FramedRecord] {
+    let reader = RecordReader(source: try GzipReader(path: path), path: path)
+    var out: [FramedRecord] = []
+    while let r = try reader.next() { out.append(r) }
+    return out
+}
