@@ -31,22 +31,24 @@ let package = Package(
                 "TrailCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
+        .target(
+            name: "TrailFixtures",
+            dependencies: ["TrailCore", "CZlib"]),
         .executableTarget(
             name: "trail-bench",
-            dependencies: ["TrailCore"],
+            dependencies: ["TrailCore", "TrailFixtures"],
             path: "Benchmarks/trail-bench"),
         .executableTarget(
             name: "trail-samplegen",
-            dependencies: ["TrailCore"],
+            dependencies: ["TrailCore", "TrailFixtures"],
             path: "Benchmarks/trail-samplegen"),
         .testTarget(
             name: "TrailCoreTests",
-            dependencies: ["TrailCore"],
+            dependencies: ["TrailCore", "TrailFixtures"],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "TrailEndToEndTests",
-            dependencies: ["TrailCore"],
-            exclude: ["Fixtures"]),
+            dependencies: ["TrailCore", "TrailFixtures"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -53,7 +53,7 @@ public final class TextOutput {
 public func makeSink(_ format: OutputFormat, output: TextOutput, terminal: Bool, width: Int?, color: Bool) -> RowSink {
     switch format {
     case .table: return TableSink(output: output, width: width, color: color)
-    case .csv: return CSVSink(output: output, escapeControls: terminal)
+    case .csv: return CSVSink(output: output)
     case .json: return JSONSink(output: output, lines: false)
     case .ndjson: return JSONSink(output: output, lines: true)
     }
@@ -99,13 +99,13 @@ public final class JSONSink: RowSink {
     }
 }
 
+/// RFC 4180 rows. Control characters are written escaped even into a file: a CSV is read with `cat`
+/// as often as with a spreadsheet, and no log field has a reason to hold one.
 public final class CSVSink: RowSink {
     let output: TextOutput
-    let escapeControls: Bool
 
-    public init(output: TextOutput, escapeControls: Bool) {
+    public init(output: TextOutput) {
         self.output = output
-        self.escapeControls = escapeControls
     }
 
     public func begin(columns: [String]) {
@@ -115,7 +115,7 @@ public final class CSVSink: RowSink {
     public func row(_ cells: [Cell]) {
         let fields = cells.map { cell -> String in
             let text = cell.text ?? ""
-            return CSVText.field(escapeControls ? TerminalText.escape(text) : text)
+            return CSVText.field(TerminalText.escape(text))
         }
         output.write(fields.joined(separator: ",") + "\r\n")
     }

@@ -142,12 +142,13 @@ final class EventWriter {
         b.int(Int64(p.framed.length))
         b.int(Int64(p.framed.index))
         b.bool(p.framed.embedded)
-        let before = sqlite3_last_insert_rowid(db.sqliteConnection)
+        // An upsert that updates leaves the last rowid alone: zero before means "not inserted" after.
+        sqlite3_set_last_insert_rowid(db.sqliteConnection, 0)
         let status = sqlite3_step(statement)
         sqlite3_reset(statement)
         guard status == SQLITE_DONE else {
             throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
         }
-        return sqlite3_last_insert_rowid(db.sqliteConnection) != before && sqlite3_changes(db.sqliteConnection) > 0
+        return sqlite3_last_insert_rowid(db.sqliteConnection) != 0
     }
 }

@@ -55,8 +55,10 @@ public struct ImportOptions: Sendable {
     public var workers = max(1, ProcessInfo.processInfo.activeProcessorCount)
     public var batchSize = 512
     public var maxRecordSize = 16 << 20
-    /// Commit after about this many records (each commit holds whole files only).
-    public var commitEvery = 50_000
+    /// Commit after about this many records or this many seconds (each commit holds whole files only),
+    /// so that a killed import keeps most of its work.
+    public var commitEvery = 20_000
+    public var commitSeconds = 1.0
     public init() {}
 }
 
@@ -128,6 +130,7 @@ public final class Importer {
             let writer = try EventWriter(db: db)
             var inTransaction = false
             var sinceCommit = 0
+            var lastCommit = Date()
             defer { if inTransaction { try? db.execute(sql: "ROLLBACK") } }
             for (index, file) in todo.enumerated() {
                 if !inTransaction {
@@ -171,10 +174,12 @@ public final class Importer {
                 _ = fileRecords
                 filesDone += 1
                 bytesDone += file.size
-                if sinceCommit >= options.commitEvery || index == todo.count - 1 {
+                if sinceCommit >= options.commitEvery || index == todo.count - 1
+                    || Date().timeIntervalSince(lastCommit) >= options.commitSeconds {
                     try db.execute(sql: "COMMIT")
                     inTransaction = false
                     sinceCommit = 0
+                    lastCommit = Date()
                 }
                 progress?(filesDone, todo.count, summary.records, bytesDone, totalBytes)
             }
