@@ -13,4 +13,4 @@ WHERE o.action = 'ConsoleLogin' AND o.mfa_used = 'No' AND COALESCE(o.console_res
   AND o.error_code IS NULL
   AND (:account IS NULL OR o.account = :account)
   AND (:since IS NULL OR o.time >= :since) AND (:until IS NULL OR o.time < :until)
-ORDER BY o.time, o.id;
+ORDER BY o.time, o.event_id;

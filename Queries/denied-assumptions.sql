@@ -15,4 +15,4 @@ WHERE o.req_role_arn IS NOT NULL AND o.error_code IS NOT NULL AND o.twin_of IS N
   AND (:role IS NULL OR o.req_role_name = :role OR o.req_role_arn = :role OR o.req_permission_set = :role)
   AND (:account IS NULL OR o.account = :account)
   AND (:since IS NULL OR o.time >= :since) AND (:until IS NULL OR o.time < :until)
-ORDER BY o.time, o.id;
+ORDER BY o.time, o.event_id;

@@ -15,4 +15,4 @@ FROM events
 WHERE ui_type = 'Root'
   AND (:account IS NULL OR account = :account)
   AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
-ORDER BY time, id;
+ORDER BY time, event_id;

@@ -27,4 +27,4 @@ WHERE (:role IS NULL
   AND (:session IS NULL OR o.access_key_id = :session)
   AND (:account IS NULL OR o.account = :account)
   AND (:since IS NULL OR o.time >= :since) AND (:until IS NULL OR o.time < :until)
-ORDER BY o.time, o.id;
+ORDER BY o.time, o.event_id;

@@ -12,6 +12,17 @@ public struct Credentials: Sendable {
     public var federatedProvider: String?
     public var sourceIdentity: String?
 
+    public init(key: String, roleArn: String, sessionName: String, created: Int64, roleId: String,
+                federatedProvider: String? = nil, sourceIdentity: String? = nil) {
+        self.key = key
+        self.roleArn = roleArn
+        self.sessionName = sessionName
+        self.created = created
+        self.roleId = roleId
+        self.federatedProvider = federatedProvider
+        self.sourceIdentity = sourceIdentity
+    }
+
     public var account: String { ARN.account(roleArn) ?? "" }
     public var roleName: String { ARN.roleName(roleArn) ?? "" }
     public var assumedRoleArn: String { "arn:aws:sts::\(account):assumed-role/\(roleName)/\(sessionName)" }
@@ -151,6 +162,12 @@ public final class TrailBuilder {
         records.append(GeneratedRecord(account: recipient, region: region, time: time, eventID: eventID,
                                        text: JSONValue.obj(pairs).text))
         return eventID
+    }
+
+    /// Takes back the last record made (to deliver it elsewhere, or later).
+    @discardableResult
+    public func removeLastRecord() -> GeneratedRecord {
+        records.removeLast()
     }
 
     /// Forgets the records made so far (after they were written out).

@@ -68,3 +68,43 @@ func readFile(_ path: String) throws -> [FramedRecord] {
     while let r = try reader.next() { out.append(r) }
     return out
 }
+
+/// A fresh store in a temporary folder, with helpers to import and to ask the saved queries.
+final class TestStore {
+    let folder = TemporaryFolder()
+    let store: Store
+
+    init() throws {
+        store = try Store(path: folder.url.appendingPathComponent("test.db").path)
+    }
+
+    @discardableResult
+    func importPaths(_ paths: [String]) throws -> ImportSummary {
+        var errors: [InputError] = []
+        let summary = try Importer(store: store).run(paths: paths, report: { errors.append($0) })
+        return summary
+    }
+
+    func realLogs(_ names: String...) throws {
+        try importPaths(names.map { Fixtures.realLogs.appendingPathComponent($0).path })
+    }
+
+    func query(_ name: String, _ filters: Filters = Filters()) throws -> [[String: Cell]] {
+        let sink = CollectingSink()
+        try QueryRunner(store: store).run(sql: SavedQueries.builtin(name).sql, parameters: filters.parameters, into: sink)
+        return sink.records
+    }
+
+    func timeline(_ filters: Filters = Filters()) throws -> [[String: Cell]] { try query("timeline", filters) }
+
+    /// The timeline row of one event.
+    func event(_ id: String) throws -> [String: Cell] {
+        try timeline().first { $0["event_id"] == .text(id) }!
+    }
+}
+
+extension Cell {
+    var string: String? { if case .text(let s) = self { return s } else { return nil } }
+    var integer: Int64? { if case .int(let v) = self { return v } else { return nil } }
+    var strings: [String] { if case .list(let v) = self { return v } else { return [] } }
+}

@@ -19,7 +19,7 @@ public enum BuiltinQueries {
           AND o.error_code IS NULL
           AND (:account IS NULL OR o.account = :account)
           AND (:since IS NULL OR o.time >= :since) AND (:until IS NULL OR o.time < :until)
-        ORDER BY o.time, o.id;
+        ORDER BY o.time, o.event_id;
         """#,
         "cross-account-chains": #"""
         -- name: cross-account-chains
@@ -57,7 +57,7 @@ public enum BuiltinQueries {
           AND (:role IS NULL OR o.req_role_name = :role OR o.req_role_arn = :role OR o.req_permission_set = :role)
           AND (:account IS NULL OR o.account = :account)
           AND (:since IS NULL OR o.time >= :since) AND (:until IS NULL OR o.time < :until)
-        ORDER BY o.time, o.id;
+        ORDER BY o.time, o.event_id;
         """#,
         "first-seen": #"""
         -- name: first-seen
@@ -147,7 +147,7 @@ public enum BuiltinQueries {
         WHERE ui_type = 'Root'
           AND (:account IS NULL OR account = :account)
           AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
-        ORDER BY time, id;
+        ORDER BY time, event_id;
         """#,
         "sessions": #"""
         -- name: sessions
@@ -164,7 +164,7 @@ public enum BuiltinQueries {
                strftime('%Y-%m-%dT%H:%M:%SZ', s.expires, 'unixepoch') AS expires,
                (SELECT COUNT(*) FROM events e WHERE e.session_id = s.id AND e.twin_of IS NULL) AS calls,
                COALESCE(s.source_ip,
-                        (SELECT e.source_ip FROM events e WHERE e.session_id = s.id ORDER BY e.time LIMIT 1)) AS source_ip,
+                        (SELECT e.source_ip FROM events e WHERE e.session_id = s.id ORDER BY e.time, e.event_id LIMIT 1)) AS source_ip,
                s.chain AS "chain:array"
         FROM sessions s
         WHERE (:role IS NULL OR s.role_name = :role OR s.role_arn = :role OR s.permission_set = :role)
@@ -222,7 +222,7 @@ public enum BuiltinQueries {
           AND (:session IS NULL OR o.access_key_id = :session)
           AND (:account IS NULL OR o.account = :account)
           AND (:since IS NULL OR o.time >= :since) AND (:until IS NULL OR o.time < :until)
-        ORDER BY o.time, o.id;
+        ORDER BY o.time, o.event_id;
         """#,
         "what": #"""
         -- name: what

@@ -114,15 +114,6 @@ struct SessionResolver {
             try db.execute(sql: "UPDATE events SET session_id = \(match) WHERE access_key_id = ? AND session_id IS NULL",
                            arguments: [key])
         }
-        // Console sessions sign without an access key: their principalId and creationDate name the session.
-        try db.execute(sql: """
-            UPDATE events SET session_id = (
-                SELECT s.id FROM sessions s WHERE s.assumed_role_id = events.principal_id
-                    AND s.created BETWEEN events.session_created - 2 AND events.session_created + 2
-                ORDER BY s.created LIMIT 1)
-            WHERE access_key_id IS NULL AND ui_type = 'AssumedRole' AND session_id IS NULL
-              AND principal_id IS NOT NULL AND session_created IS NOT NULL
-            """)
     }
 
     /// The target account's copy of a cross-account call points at the caller's copy.

@@ -76,8 +76,6 @@ enum Schema {
                 CREATE INDEX events_time ON events(time);
                 CREATE INDEX events_session ON events(session_id);
                 CREATE INDEX events_key ON events(access_key_id) WHERE access_key_id IS NOT NULL;
-                CREATE INDEX events_principal ON events(principal_id, session_created)
-                    WHERE access_key_id IS NULL AND ui_type = 'AssumedRole';
                 CREATE INDEX events_shared ON events(shared_event_id) WHERE shared_event_id IS NOT NULL;
                 CREATE INDEX events_minting ON events(req_role_name) WHERE req_role_arn IS NOT NULL;
 
@@ -107,7 +105,6 @@ enum Schema {
                 );
                 CREATE INDEX sessions_role ON sessions(role_name);
                 CREATE INDEX sessions_permission_set ON sessions(permission_set);
-                CREATE INDEX sessions_assumed_role_id ON sessions(assumed_role_id, created);
                 CREATE INDEX sessions_identity ON sessions(identity);
 
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -120,7 +117,8 @@ enum Schema {
                     CASE WHEN s.id IS NOT NULL THEN s.kind ELSE COALESCE(t.own_kind, e.own_kind) END AS kind,
                     CASE WHEN s.id IS NOT NULL THEN s.attribution ELSE COALESCE(t.own_attribution, e.own_attribution) END AS attribution,
                     s.id AS signing_session,
-                    s.role_arn AS session_role_arn
+                    COALESCE(s.role_arn, CASE WHEN COALESCE(t.ui_type, e.ui_type) = 'AssumedRole'
+                                              THEN COALESCE(t.issuer_arn, e.issuer_arn) END) AS session_role_arn
                 FROM events e
                 LEFT JOIN events t ON t.id = e.twin_of
                 LEFT JOIN sessions s ON s.id = COALESCE(t.session_id, e.session_id);

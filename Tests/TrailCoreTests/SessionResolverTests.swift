@@ -1,0 +1,335 @@
+// The identity and session rules of SPEC §3 on real records and on generated scenarios.
+
+import Foundation
+import Testing
+import TrailFixtures
+@testable import TrailCore
+
+@Suite struct SessionResolverTests {
+    // MARK: Real records
+
+    @Test func identityCenterSignInsAndTheirConsoleUseAreTheSSOUser() throws {
+        let t = try TestStore()
+        try t.realLogs("criblpacks")
+        let events = try t.timeline()
+        // A console session signs without an access key, so it cannot be linked by one: the orphan
+        // rule names the Identity Center user from the role session name.
+        let logins = events.filter { $0["action"]?.string == "ConsoleLogin" }
+        #expect(logins.count == 3)
+        for login in logins {
+            #expect(login["identity"]?.string == "kamilo@cribl.io")
+            #expect(login["kind"]?.string == "sso")
+            #expect(login["attribution"]?.string == "inferred")
+            #expect(login["role_arn"]?.string?.contains("AWSReservedSSO_AWSAdministratorAccess") == true)
+        }
+        let saml = try #require(events.first { $0["action"]?.string == "AssumeRoleWithSAML" })
+        #expect(saml["identity"]?.string == "kamilo@cribl.io")
+        #expect(saml["attribution"]?.string == "direct")
+        // Every call signed by a console session is kamilo's.
+        let consoleCalls = events.filter { ($0["role_arn"]?.string ?? "").contains("AWSReservedSSO_AWSAdministratorAccess") }
+        #expect(!consoleCalls.isEmpty)
+        for call in consoleCalls { #expect(call["identity"]?.string == "kamilo@cribl.io") }
+        let who = try t.query("who", Filters(role: "AWSAdministratorAccess"))
+        #expect(who.map { $0["identity"]?.string } == ["kamilo@cribl.io"])
+        // Three sign-ins, and six console keys whose minting is not in the logs (orphans).
+        #expect(who.first?["sessions"]?.integer == 9)
+    }
+
+    @Test func serviceRoleSessionsAreTheServiceAndTheirCallsAreLinkedByKey() throws {
+        let t = try TestStore()
+        try t.realLogs("criblpacks")
+        let sessions = try t.query("sessions")
+        let config = sessions.filter { $0["identity"]?.string == "config.amazonaws.com" }
+        #expect(!config.isEmpty)
+        for s in config { #expect(s["kind"]?.string == "aws-service") }
+        let calls = try t.timeline().filter { $0["session"]?.string != nil && $0["kind"]?.string == "aws-service" }
+        #expect(!calls.isEmpty)
+        for call in calls { #expect(call["attribution"]?.string == "key") }
+    }
+
+    @Test func longLivedKeysAreTheirIAMUserAndListedByKeys() throws {
+        let t = try TestStore()
+        try t.realLogs("stratus-red-team/aws.execution.ssm-send-command.json")
+        let events = try t.timeline()
+        #expect(events.count == 56)
+        for e in events {
+            #expect(e["kind"]?.string == "iam-user")
+            #expect(e["attribution"]?.string == "direct")
+            #expect(e["identity"]?.string == "arn:aws:iam::056392974792:user/christophe")
+        }
+        let keys = try t.query("keys")
+        #expect(keys.count == 1)
+        #expect(keys.first?["calls"]?.integer == 56)
+        #expect(keys.first?["services"]?.strings == ["ssm.amazonaws.com"])
+    }
+
+    @Test func aFederationTokenSessionIsItsIAMUserByKey() throws {
+        let t = try TestStore()
+        try t.realLogs("stratus-red-team/aws.persistence.sts-federation-token.json")
+        let call = try t.event("91529247-c4c4-4793-afc8-d70bbcfe9d19")
+        #expect(call["identity"]?.string == "arn:aws:iam::742491224508:user/stratus-red-team-user-federation-user")
+        #expect(call["kind"]?.string == "iam-user")
+        #expect(call["attribution"]?.string == "key")
+        let session = try #require(try t.query("sessions").first)
+        #expect(session["chain"]?.strings == [])
+        #expect(session["role_arn"] == .null)
+        #expect(session["expires"]?.string == "2024-11-30T20:43:17Z")
+    }
+
+    @Test func aGitHubActionsAssumptionIsItsSubject() throws {
+        let t = try TestStore()
+        try t.realLogs("cloud-snitch/aws_cloudtrail_test.go.inline-records.json")
+        let web = try #require(try t.timeline().first { $0["action"]?.string == "AssumeRoleWithWebIdentity" })
+        #expect(web["kind"]?.string == "github-actions")
+        #expect(web["identity"]?.string?.hasPrefix("repo:ccbrown/cloud-snitch:") == true)
+        #expect(web["attribution"]?.string == "direct")
+        let account = try #require(try t.timeline().first { $0["action"]?.string == "AssumeRole" })
+        #expect(account["kind"]?.string == "aws-account")
+        #expect(account["identity"]?.string == "account:774305579662")
+    }
+
+    @Test func stolenInstanceCredentialsAreTracedToTheInstanceRole() throws {
+        let t = try TestStore()
+        try t.realLogs("otrf-security-datasets")
+        let outside = try t.timeline().filter { $0["source_ip"]?.string == "1.2.3.4" && $0["role_arn"]?.string != nil }
+        #expect(!outside.isEmpty)
+        for e in outside {
+            #expect(e["identity"]?.string == "ec2.amazonaws.com")
+            #expect(e["attribution"]?.string == "key")
+        }
+    }
+
+    @Test func everyRealEventGetsAnIdentityKindAndAttribution() throws {
+        let t = try TestStore()
+        try t.importPaths([Fixtures.realLogs.path])
+        for e in try t.timeline() {
+            #expect(e["identity"]?.string != nil || e["kind"] == .null, "\(e["event_id"] ?? .null)")
+            if let kind = e["kind"]?.string { #expect(IdentityKind(rawValue: kind) != nil) }
+            if let attribution = e["attribution"]?.string { #expect(Attribution(rawValue: attribution) != nil) }
+        }
+    }
+
+    // MARK: Generated scenarios
+
+    /// The sample scenario written as a tree; its files in a list.
+    func sampleTree(_ folder: TemporaryFolder) throws -> [String] {
+        var rng = SeededRandom(seed: 7)
+        return try TreeWriter().write(SampleScenario().builder.records, to: folder.url, rng: &rng).files
+    }
+
+    func answers(_ t: TestStore) throws -> [String] {
+        func text(_ row: [String: Cell]) -> String {
+            row.keys.sorted().map { "\($0)=\(row[$0]!)" }.joined(separator: " ")
+        }
+        var out: [String] = []
+        for role in ["GitHubOIDC", "TerraformDeploy", "NetworkAdmin", "AdministratorAccess", "ReadOnlyAccess", "LegacyBatchRole"] {
+            out += try t.query("who", Filters(role: role)).map { "\(role) " + text($0) }
+        }
+        out += try t.query("sessions").map(text)
+        out += try t.timeline().map(text)
+        out += try t.query("keys").map(text)
+        return out
+    }
+
+    @Test func theOrderInWhichFilesArriveDoesNotChangeTheAnswers() throws {
+        let folder = TemporaryFolder()
+        let files = try sampleTree(folder)
+        let once = try TestStore()
+        try once.importPaths([folder.path])
+        let reversed = try TestStore()
+        for file in files.reversed() { try reversed.importPaths([file]) }
+        let shuffled = try TestStore()
+        var rng = SeededRandom(seed: 3)
+        let order = files.shuffled(using: &rng)
+        try shuffled.importPaths(Array(order.prefix(40)))
+        try shuffled.importPaths(Array(order.dropFirst(40)))
+        let expected = try answers(once)
+        for (name, other) in [("reversed", reversed), ("shuffled", shuffled)] {
+            let got = try answers(other)
+            #expect(got.count == expected.count, "\(name)")
+            for (a, b) in zip(got, expected) where a != b {
+                Issue.record("\(name): \(a)\n  expected \(b)")
+                break
+            }
+        }
+    }
+
+    @Test func aSessionUsedBeforeItsMintingRecordIsReadIsAttributedWhenItArrives() throws {
+        let b = TrailBuilder(seed: 11)
+        let creds = b.assumeRoleWithWebIdentity(time: 1_800_000_000, roleArn: "arn:aws:iam::111111111111:role/GitHubOIDC",
+                                                subject: "repo:acme/api:ref:refs/heads/main", ip: "4.4.4.4")!
+        let mint = b.removeLastRecord()
+        b.emit(time: 1_800_000_100, recipient: "111111111111", region: "us-east-1", caller: .session(creds),
+               service: "s3.amazonaws.com", action: "ListBuckets", ip: "4.4.4.4")
+        let folder = TemporaryFolder()
+        let callFile = try folder.write("call.json", #"{"Records":[\#(b.records[0].text)]}"#)
+        let t = try TestStore()
+        try t.importPaths([callFile])
+        var call = try t.event(b.records[0].eventID)
+        #expect(call["kind"]?.string == "github-actions")
+        #expect(call["attribution"]?.string == "inferred")
+        #expect(call["identity"]?.string == creds.assumedRoleArn)
+        try t.importPaths([try folder.write("mint.json", #"{"Records":[\#(mint.text)]}"#)])
+        call = try t.event(b.records[0].eventID)
+        #expect(call["identity"]?.string == "repo:acme/api:ref:refs/heads/main")
+        #expect(call["attribution"]?.string == "key")
+        #expect(try t.query("sessions").count == 1)
+    }
+
+    @Test func chainsOfDepthThreeAcrossAccountsKeepTheOriginAndTheChain() throws {
+        let b = TrailBuilder(seed: 12)
+        let roles = ["arn:aws:iam::111111111111:role/Entry", "arn:aws:iam::222222222222:role/Middle",
+                     "arn:aws:iam::333333333333:role/Target"]
+        let user = Caller.iamUser(account: "111111111111", name: "alice", key: "AKIAALICE00000000001")
+        var caller = user
+        var last: Credentials?
+        for (i, role) in roles.enumerated() {
+            last = b.assumeRole(time: 1_800_000_000 + Int64(i) * 10, caller: caller, roleArn: role, sessionName: "s\(i)", ip: "9.9.9.9")
+            caller = .session(last!)
+        }
+        let callID = b.emit(time: 1_800_000_100, recipient: "333333333333", region: "us-east-1", caller: caller,
+                            service: "s3.amazonaws.com", action: "DeleteBucket", ip: "9.9.9.9", readOnly: false)
+        let folder = TemporaryFolder()
+        let t = try TestStore()
+        // Deepest first, one record per file, so that every link arrives after its use.
+        for (i, r) in b.records.reversed().enumerated() {
+            try t.importPaths([try folder.write("r\(i).json", r.text)])
+        }
+        let call = try t.event(callID)
+        #expect(call["identity"]?.string == "arn:aws:iam::111111111111:user/alice")
+        #expect(call["kind"]?.string == "iam-user")
+        #expect(call["attribution"]?.string == "key")
+        let session = try #require(try t.query("sessions").first { $0["access_key_id"]?.string == last!.key })
+        #expect(session["chain"]?.strings == roles)
+        // The cross-account copies (AWSAccount) take their caller's identity and count once.
+        let copies = try t.timeline().filter { $0["action"]?.string == "AssumeRole" }
+        #expect(copies.count == 5)
+        for copy in copies { #expect(copy["identity"]?.string == "arn:aws:iam::111111111111:user/alice") }
+        let who = try t.query("who", Filters(role: "Middle"))
+        #expect(who.first?["sessions"]?.integer == 1)
+        #expect(who.first?["calls"]?.integer == 1)
+    }
+
+    @Test func bothExpirationFormatsAreRead() throws {
+        #expect(EventTime.parseExpiration("Nov 29, 2018 4:31:59 AM") == EventTime.parseISO("2018-11-29T04:31:59Z"))
+        #expect(EventTime.parseExpiration("Nov 30, 2024, 8:43:17 PM") == EventTime.parseISO("2024-11-30T20:43:17Z"))
+        #expect(EventTime.parseExpiration("Jan 1, 2025 12:00:00 AM") == EventTime.parseISO("2025-01-01T00:00:00Z"))
+        #expect(EventTime.parseExpiration("Jan 1, 2025, 12:00:00\u{202F}PM") == EventTime.parseISO("2025-01-01T12:00:00Z"))
+        let folder = TemporaryFolder()
+        let t = try TestStore()
+        let b = TrailBuilder(seed: 13)
+        for i in 0..<4 {
+            b.assumeRole(time: 1_800_000_000 + Int64(i), caller: .service("ec2.amazonaws.com"),
+                         roleArn: "arn:aws:iam::111111111111:role/r", sessionName: "i-\(i)", ip: "x")
+        }
+        #expect(b.records.contains { $0.text.contains(", 2027, ") } && b.records.contains { !$0.text.contains(", 2027, ") })
+        try t.importPaths([try folder.write("e.json", "[" + b.records.map(\.text).joined(separator: ",") + "]")])
+        for s in try t.query("sessions") {
+            let started = EventTime.parseISO(s["started"]!.string!)!
+            #expect(EventTime.parseISO(s["expires"]!.string!) == started + 3600)
+        }
+    }
+
+    @Test func aRoleOfTheSameNameInTwoAccountsMatchesInBoth() throws {
+        let b = TrailBuilder(seed: 14)
+        for account in ["111111111111", "222222222222"] {
+            b.assumeRoleWithWebIdentity(time: 1_800_000_000, roleArn: "arn:aws:iam::\(account):role/GitHubOIDC",
+                                        subject: "repo:acme/api:ref:refs/heads/main", ip: "1.1.1.1")
+        }
+        let folder = TemporaryFolder()
+        let t = try TestStore()
+        try t.importPaths([try folder.write("e.json", "[" + b.records.map(\.text).joined(separator: ",") + "]")])
+        let who = try t.query("who", Filters(role: "GitHubOIDC"))
+        #expect(who.count == 1)
+        #expect(who.first?["sessions"]?.integer == 2)
+        #expect(who.first?["accounts"]?.strings == ["111111111111", "222222222222"])
+        #expect(try t.query("who", Filters(account: "222222222222", role: "GitHubOIDC")).first?["sessions"]?.integer == 1)
+    }
+
+    @Test func aDeniedWebIdentityIsKeptAsDenied() throws {
+        let b = TrailBuilder(seed: 15)
+        b.assumeRoleWithWebIdentity(time: 1_800_000_000, roleArn: "arn:aws:iam::111111111111:role/GitHubOIDC",
+                                    subject: "repo:mallory/fork:pull_request", ip: "6.6.6.6", denied: true)
+        let folder = TemporaryFolder()
+        let t = try TestStore()
+        try t.importPaths([try folder.write("e.json", b.records[0].text)])
+        let who = try t.query("who", Filters(role: "GitHubOIDC"))
+        #expect(who.count == 1)
+        #expect(who.first?["identity"]?.string == "repo:mallory/fork:pull_request")
+        #expect(who.first?["kind"]?.string == "github-actions")
+        #expect(who.first?["denied"]?.integer == 1)
+        #expect(who.first?["sessions"]?.integer == 0)
+        #expect(who.first?["source_ips"]?.strings == ["6.6.6.6"])
+        #expect(try t.query("denied-assumptions").count == 1)
+    }
+
+    @Test func orphanSessionsFallBackAsTheSpecSays() throws {
+        let b = TrailBuilder(seed: 16)
+        let sso = Credentials(key: "ASIAORPHANSSO0000001",
+                              roleArn: "arn:aws:iam::111111111111:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_ReadOnlyAccess_0123456789abcdef",
+                              sessionName: "carol@example.com", created: 1_800_000_000, roleId: "AROASSO")
+        let github = Credentials(key: "ASIAORPHANGH00000001", roleArn: "arn:aws:iam::111111111111:role/GitHubOIDC",
+                                 sessionName: "GitHubActions-1", created: 1_800_000_000, roleId: "AROAGH",
+                                 federatedProvider: "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com")
+        let other = Credentials(key: "ASIAORPHANOTHER00001", roleArn: "arn:aws:iam::111111111111:role/Batch",
+                                sessionName: "job", created: 1_800_000_000, roleId: "AROAB")
+        for c in [sso, github, other] {
+            b.emit(time: 1_800_000_010, recipient: "111111111111", region: "us-east-1", caller: .session(c),
+                   service: "s3.amazonaws.com", action: "ListBuckets", ip: "7.7.7.7")
+        }
+        let folder = TemporaryFolder()
+        let t = try TestStore()
+        try t.importPaths([try folder.write("e.json", "[" + b.records.map(\.text).joined(separator: ",") + "]")])
+        let sessions = Dictionary(uniqueKeysWithValues: try t.query("sessions").map { ($0["access_key_id"]!.string!, $0) })
+        #expect(sessions[sso.key]?["identity"]?.string == "carol@example.com")
+        #expect(sessions[sso.key]?["kind"]?.string == "sso")
+        #expect(sessions[github.key]?["identity"]?.string == github.assumedRoleArn)
+        #expect(sessions[github.key]?["kind"]?.string == "github-actions")
+        #expect(sessions[other.key]?["identity"]?.string == other.assumedRoleArn)
+        #expect(sessions[other.key]?["kind"]?.string == "unknown")
+        #expect(sessions[other.key]?["started"]?.string == "2027-01-15T08:00:00Z")
+        #expect(sessions[other.key]?["expires"] == .null)
+        for e in try t.timeline() { #expect(e["attribution"]?.string == "inferred") }
+        #expect(try t.query("orphan-sessions").count == 3)
+    }
+
+    @Test func identityCenterPortalEventsNameTheUserInBothSchemas() throws {
+        let b = TrailBuilder(seed: 17)
+        b.ssoGetRoleCredentials(time: 1_800_000_000, managementAccount: "999999999999", user: "dave@example.com",
+                                userId: "uid-dave", newSchema: false, roleName: "ReadOnlyAccess", account: "1", ip: "1.1.1.1")
+        b.ssoGetRoleCredentials(time: 1_800_000_000, managementAccount: "999999999999", user: "erin@example.com",
+                                userId: "uid-erin", newSchema: true, roleName: "ReadOnlyAccess", account: "1", ip: "1.1.1.1")
+        let folder = TemporaryFolder()
+        let t = try TestStore()
+        try t.importPaths([try folder.write("e.json", "[" + b.records.map(\.text).joined(separator: ",") + "]")])
+        let events = try t.timeline()
+        #expect(Set(events.map { $0["identity"]?.string }) == ["dave@example.com", "uid-erin"])
+        for e in events {
+            #expect(e["kind"]?.string == "sso")
+            #expect(e["attribution"]?.string == "direct")
+        }
+    }
+
+    @Test func aCycleOfSessionsCannotHangTheResolver() throws {
+        // Two crafted sessions, each minted by the other.
+        let a = Credentials(key: "ASIACYCLEA0000000001", roleArn: "arn:aws:iam::111111111111:role/A", sessionName: "a",
+                            created: 1_800_000_000, roleId: "AROAA")
+        let bCreds = Credentials(key: "ASIACYCLEB0000000001", roleArn: "arn:aws:iam::111111111111:role/B", sessionName: "b",
+                                 created: 1_800_000_000, roleId: "AROAB")
+        let b = TrailBuilder(seed: 18)
+        var texts: [String] = []
+        for (caller, minted) in [(a, bCreds), (bCreds, a)] {
+            b.assumeRole(time: 1_800_000_000, caller: .session(caller), roleArn: minted.roleArn, sessionName: minted.sessionName, ip: "x")
+            texts.append(b.removeLastRecord().text.replacingOccurrences(
+                of: #""accessKeyId":"ASIA[A-Z2-7]{16}","sessionToken""#, with: "\"accessKeyId\":\"\(minted.key)\",\"sessionToken\"",
+                options: .regularExpression))
+        }
+        let folder = TemporaryFolder()
+        let t = try TestStore()
+        try t.importPaths([try folder.write("e.json", "[" + texts.joined(separator: ",") + "]")])
+        let sessions = try t.query("sessions")
+        #expect(sessions.count == 2)
+        let attributions = try t.timeline().compactMap { $0["attribution"]?.string }
+        #expect(attributions.count == 2 && attributions.allSatisfy { $0 == "inferred" })
+    }
+}
