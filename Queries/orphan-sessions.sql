@@ -8,7 +8,7 @@ SELECT s.access_key_id,
        s.session_name,
        s.account,
        strftime('%Y-%m-%dT%H:%M:%SZ', s.created, 'unixepoch') AS started,
-       (SELECT COUNT(*) FROM events e WHERE e.session_id = s.id) AS calls
+       s.calls
 FROM sessions s
 WHERE s.attribution = 'inferred'
   AND (:role IS NULL OR s.role_name = :role OR s.role_arn = :role OR s.permission_set = :role)

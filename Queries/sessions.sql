@@ -10,9 +10,8 @@ SELECT s.access_key_id,
        s.source_identity,
        strftime('%Y-%m-%dT%H:%M:%SZ', s.created, 'unixepoch') AS started,
        strftime('%Y-%m-%dT%H:%M:%SZ', s.expires, 'unixepoch') AS expires,
-       (SELECT COUNT(*) FROM events e WHERE e.session_id = s.id AND e.twin_of IS NULL) AS calls,
-       COALESCE(s.source_ip,
-                (SELECT e.source_ip FROM events e WHERE e.session_id = s.id ORDER BY e.time, e.event_id LIMIT 1)) AS source_ip,
+       s.calls,
+       COALESCE(s.source_ip, s.first_ip) AS source_ip,
        s.chain AS "chain:array"
 FROM sessions s
 WHERE (:role IS NULL OR s.role_name = :role OR s.role_arn = :role OR s.permission_set = :role)

@@ -2,26 +2,46 @@
 -- description: Identities that assumed, or tried to assume, a role: sessions, denied attempts, calls, accounts and source IPs.
 -- params: role (a role name, role ARN or Identity Center permission set), since, until, account
 WITH matched AS (
-    SELECT s.id, s.identity, s.kind, s.account, s.source_ip, s.created
+    SELECT s.id, s.access_key_id, s.identity, s.kind, s.account, s.source_ip, s.created, s.calls, s.first_call,
+           s.last_call, s.first_ip
     FROM sessions s
     WHERE (s.role_name = :role OR s.role_arn = :role OR s.permission_set = :role)
       AND (:account IS NULL OR s.account = :account)
 ),
-activity AS (
-    -- Each successful assumption (the orphans' first sighting included).
-    SELECT m.identity, m.kind, m.id AS session, 0 AS denied, 0 AS call, m.created AS time, m.source_ip, m.account
-    FROM matched m
-    WHERE (:since IS NULL OR m.created >= :since) AND (:until IS NULL OR m.created < :until)
+activity (identity, kind, session, denied, calls, first, last, ip, account) AS (
+    -- Each successful assumption (an orphan's first sighting included).
+    SELECT identity, kind, id, 0, 0, created, created, COALESCE(source_ip, first_ip), account
+    FROM matched
+    WHERE (:since IS NULL OR created >= :since) AND (:until IS NULL OR created < :until)
     UNION ALL
-    -- Each call signed by those sessions; the target-account copy of a cross-account call counts once.
-    SELECT m.identity, m.kind, NULL, 0, 1, e.time, e.source_ip, m.account
-    FROM matched m JOIN events e ON e.session_id = m.id
-    WHERE e.twin_of IS NULL
+    -- The calls those sessions signed: their running totals, or counted in the window when one is given.
+    SELECT identity, kind, NULL, 0, calls, first_call, last_call, NULL, account
+    FROM matched
+    WHERE :since IS NULL AND :until IS NULL AND calls > 0
+    UNION ALL
+    SELECT m.identity, m.kind, NULL, 0, 0, NULL, NULL, i.ip, m.account
+    FROM matched m JOIN session_ips i ON i.session_id = m.id
+    WHERE :since IS NULL AND :until IS NULL
+    UNION ALL
+    SELECT m.identity, m.kind, NULL, 0, COUNT(*), MIN(e.time), MAX(e.time), NULL, m.account
+    FROM matched m
+    JOIN events e ON e.access_key_id = m.access_key_id AND e.twin_of IS NULL
+         AND (e.session_created IS NULL OR m.created IS NULL
+              OR m.created BETWEEN e.session_created - 2 AND e.session_created + 2)
+    WHERE (:since IS NOT NULL OR :until IS NOT NULL)
+      AND (:since IS NULL OR e.time >= :since) AND (:until IS NULL OR e.time < :until)
+    GROUP BY m.id
+    UNION ALL
+    SELECT DISTINCT m.identity, m.kind, NULL, 0, 0, NULL, NULL, e.source_ip, m.account
+    FROM matched m
+    JOIN events e ON e.access_key_id = m.access_key_id AND e.twin_of IS NULL
+         AND (e.session_created IS NULL OR m.created IS NULL
+              OR m.created BETWEEN e.session_created - 2 AND e.session_created + 2)
+    WHERE (:since IS NOT NULL OR :until IS NOT NULL)
       AND (:since IS NULL OR e.time >= :since) AND (:until IS NULL OR e.time < :until)
     UNION ALL
     -- Each failed attempt to assume the role.
-    SELECT o.identity, o.kind, NULL, 1, 0, o.time, o.source_ip,
-           COALESCE(arn_account(o.req_role_arn), o.account)
+    SELECT o.identity, o.kind, NULL, 1, 0, o.time, o.time, o.source_ip, COALESCE(arn_account(o.req_role_arn), o.account)
     FROM event_origin o
     WHERE o.req_role_arn IS NOT NULL AND o.error_code IS NOT NULL AND o.twin_of IS NULL
       AND o.service = 'sts.amazonaws.com'
@@ -34,11 +54,12 @@ SELECT identity,
        kind,
        COUNT(DISTINCT session) AS sessions,
        SUM(denied) AS denied,
-       SUM(call) AS calls,
-       strftime('%Y-%m-%dT%H:%M:%SZ', MIN(time), 'unixepoch') AS first_seen,
-       strftime('%Y-%m-%dT%H:%M:%SZ', MAX(time), 'unixepoch') AS last_seen,
+       SUM(calls) AS calls,
+       strftime('%Y-%m-%dT%H:%M:%SZ', MIN(first), 'unixepoch') AS first_seen,
+       strftime('%Y-%m-%dT%H:%M:%SZ', MAX(last), 'unixepoch') AS last_seen,
        json_group_array(DISTINCT account) AS "accounts:list",
-       json_group_array(DISTINCT source_ip) AS "source_ips:list"
+       json_group_array(DISTINCT ip) AS "source_ips:list"
 FROM activity
 GROUP BY identity, kind
-ORDER BY MAX(time) DESC, identity;
+HAVING COUNT(session) + SUM(denied) + SUM(calls) > 0
+ORDER BY MAX(last) DESC, identity;

@@ -12,66 +12,52 @@ struct SessionResolver {
             let watermark = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'resolved_upto'") ?? 0
             let top = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM events") ?? 0
             guard top > watermark else { return }
+            var clock = PhaseClock()
             let minted = try addMintedSessions(db, after: watermark)
+            clock.lap("  minted sessions")
             try addOrphanSessions(db, after: watermark)
-            try linkEvents(db, after: watermark, newlyMinted: minted)
+            clock.lap("  orphan sessions")
+            try updateTotals(db, after: watermark, recount: minted)
+            clock.lap("  session totals")
             try linkTwins(db)
+            clock.lap("  cross-account twins")
             try resolveOrigins(db)
+            clock.lap("  origins")
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('resolved_upto', ?)", arguments: [String(top)])
         }
     }
 
-    /// Sessions from successful minting records; an orphan of the same key becomes minted in place,
-    /// so the events already linked to it stay linked. Returns the keys that gained a minting record.
+    /// Sessions from successful minting records; an orphan of the same key becomes minted in place, and
+    /// the caller's copy of a cross-account call wins over the target account's copy. Returns the keys
+    /// that gained a minting record and have calls stored before this run (their totals are recounted).
     private func addMintedSessions(_ db: Database, after watermark: Int64) throws -> [String] {
-        var changed: [String] = []
-        // The caller's copy of a cross-account call comes before the target account's copy.
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT id, action, time, minted_key, minted_expires, req_role_arn, req_session_name, account,
-                   assumed_role_id, assumed_role_arn, mint_source_identity, source_ip, access_key_id, ui_type,
-                   federated_user_arn
+        let keys = try String.fetchAll(db, sql: """
+            INSERT INTO sessions (access_key_id, minted_by, mint_copy, action, created, expires, role_arn, role_name,
+                permission_set, session_name, account, assumed_role_id, assumed_role_arn, source_identity,
+                source_ip, caller_key)
+            SELECT minted_key, id, ui_type, action, time, minted_expires, req_role_arn, req_role_name,
+                   req_permission_set, req_session_name, COALESCE(arn_account(req_role_arn), account),
+                   assumed_role_id, assumed_role_arn, mint_source_identity, source_ip, access_key_id
             FROM events
-            WHERE id > ? AND minted_key IS NOT NULL AND error_code IS NULL
-              AND service = 'sts.amazonaws.com'
-            ORDER BY (ui_type = 'AWSAccount'), id
+            WHERE id > ? AND minted_key IS NOT NULL AND error_code IS NULL AND service = 'sts.amazonaws.com'
+            ORDER BY (ui_type IS 'AWSAccount'), id
+            ON CONFLICT(access_key_id) DO UPDATE SET
+                minted_by = excluded.minted_by, mint_copy = excluded.mint_copy, action = excluded.action,
+                created = excluded.created, expires = excluded.expires, role_arn = excluded.role_arn,
+                role_name = excluded.role_name, permission_set = excluded.permission_set,
+                session_name = excluded.session_name, account = excluded.account,
+                assumed_role_id = excluded.assumed_role_id, assumed_role_arn = excluded.assumed_role_arn,
+                source_identity = COALESCE(excluded.source_identity, sessions.source_identity),
+                source_ip = excluded.source_ip, caller_key = excluded.caller_key
+            WHERE sessions.minted_by IS NULL
+               OR (sessions.mint_copy IS 'AWSAccount' AND excluded.mint_copy IS NOT 'AWSAccount')
+            RETURNING access_key_id
             """, arguments: [watermark])
-        for row in rows {
-            let key: String = row["minted_key"]
-            let existing = try Row.fetchOne(db, sql: """
-                SELECT s.id, s.minted_by, m.ui_type FROM sessions s LEFT JOIN events m ON m.id = s.minted_by
-                WHERE s.access_key_id = ?
-                """, arguments: [key])
-            if let existing, let mintedBy: Int64 = existing[1] {
-                let existingType: String? = existing[2]
-                let thisType: String? = row["ui_type"]
-                guard existingType == "AWSAccount", thisType != "AWSAccount", mintedBy != row["id"] else { continue }
-            }
-            let roleArn: String? = row["req_role_arn"]
-            let roleName = roleArn.flatMap(ARN.roleName)
-            let action: String? = row["action"]
-            let account = roleArn.flatMap(ARN.account) ?? row["account"]
-            let arguments: StatementArguments = [
-                key, row["id"], action, row["time"], row["minted_expires"], roleArn, roleName,
-                roleName.flatMap(ARN.permissionSet), row["req_session_name"], account, row["assumed_role_id"],
-                row["assumed_role_arn"], row["mint_source_identity"], row["source_ip"], row["access_key_id"],
-            ]
-            try db.execute(sql: """
-                INSERT INTO sessions (access_key_id, minted_by, action, created, expires, role_arn, role_name,
-                    permission_set, session_name, account, assumed_role_id, assumed_role_arn, source_identity,
-                    source_ip, caller_key)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                ON CONFLICT(access_key_id) DO UPDATE SET
-                    minted_by = excluded.minted_by, action = excluded.action, created = excluded.created,
-                    expires = excluded.expires, role_arn = excluded.role_arn, role_name = excluded.role_name,
-                    permission_set = excluded.permission_set, session_name = excluded.session_name,
-                    account = excluded.account, assumed_role_id = excluded.assumed_role_id,
-                    assumed_role_arn = excluded.assumed_role_arn,
-                    source_identity = COALESCE(excluded.source_identity, sessions.source_identity),
-                    source_ip = excluded.source_ip, caller_key = excluded.caller_key
-                """, arguments: arguments)
-            changed.append(key)
+        guard watermark > 0 else { return [] }
+        return try keys.filter { key in
+            try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM events WHERE access_key_id = ? AND id <= ?)",
+                              arguments: [key, watermark]) ?? false
         }
-        return changed
     }
 
     /// Sessions known only from the calls they signed.
@@ -101,19 +87,55 @@ struct SessionResolver {
         }
     }
 
-    private func linkEvents(_ db: Database, after watermark: Int64, newlyMinted: [String]) throws {
-        // By access key, confirmed by creationDate where both exist.
-        let match = """
-            (SELECT s.id FROM sessions s WHERE s.access_key_id = events.access_key_id
-                AND (events.session_created IS NULL OR s.created IS NULL
-                     OR s.created BETWEEN events.session_created - 2 AND events.session_created + 2))
-            """
-        try db.execute(sql: "UPDATE events SET session_id = \(match) WHERE id > ? AND access_key_id IS NOT NULL",
-                       arguments: [watermark])
-        for key in newlyMinted {
-            try db.execute(sql: "UPDATE events SET session_id = \(match) WHERE access_key_id = ? AND session_id IS NULL",
+    /// A session's calls: events signed with its key, confirmed by creationDate (as in `event_origin`).
+    static func signedBy(_ s: String) -> String {
+        """
+        e.access_key_id = \(s).access_key_id AND e.twin_of IS NULL
+            AND (e.session_created IS NULL OR \(s).created IS NULL
+                 OR \(s).created BETWEEN e.session_created - 2 AND e.session_created + 2)
+        """
+    }
+
+    /// Keeps each session's running totals (calls, first and last call, source IPs) so that `who`
+    /// answers without reading the events. New events are added to the totals; a session that gained
+    /// its minting record this run is counted again from all its events, some of which came earlier.
+    private func updateTotals(_ db: Database, after watermark: Int64, recount keys: [String]) throws {
+        try db.execute(sql: """
+            UPDATE sessions SET
+                calls = sessions.calls + n.count,
+                first_call = CASE WHEN sessions.first_call IS NULL OR n.first < sessions.first_call
+                                  THEN n.first ELSE sessions.first_call END,
+                last_call = CASE WHEN sessions.last_call IS NULL OR n.last > sessions.last_call
+                                 THEN n.last ELSE sessions.last_call END
+            FROM (SELECT s.id AS sid, COUNT(*) AS count, MIN(e.time) AS first, MAX(e.time) AS last
+                  FROM events e JOIN sessions s ON \(Self.signedBy("s"))
+                  WHERE e.id > ? GROUP BY s.id) AS n
+            WHERE sessions.id = n.sid
+            """, arguments: [watermark])
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO session_ips (session_id, ip)
+            SELECT s.id, e.source_ip FROM events e JOIN sessions s ON \(Self.signedBy("s"))
+            WHERE e.id > ? AND e.source_ip IS NOT NULL
+            """, arguments: [watermark])
+        for key in keys {
+            try db.execute(sql: """
+                UPDATE sessions SET (calls, first_call, last_call) =
+                    (SELECT COUNT(*), MIN(e.time), MAX(e.time) FROM events e WHERE \(Self.signedBy("sessions")))
+                WHERE access_key_id = ?
+                """, arguments: [key])
+            try db.execute(sql: "DELETE FROM session_ips WHERE session_id = (SELECT id FROM sessions WHERE access_key_id = ?)",
                            arguments: [key])
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO session_ips (session_id, ip)
+                SELECT s.id, e.source_ip FROM sessions s JOIN events e ON \(Self.signedBy("s"))
+                WHERE s.access_key_id = ? AND e.source_ip IS NOT NULL
+                """, arguments: [key])
         }
+        try db.execute(sql: """
+            UPDATE sessions SET first_ip = (SELECT e.source_ip FROM events e WHERE \(Self.signedBy("sessions"))
+                                           ORDER BY e.time, e.event_id LIMIT 1)
+            WHERE first_ip IS NULL AND calls > 0
+            """)
     }
 
     /// The target account's copy of a cross-account call points at the caller's copy.

@@ -26,14 +26,13 @@ private enum FileMessage {
 private final class FileChannel {
     private let condition = NSCondition()
     private var queue: [FileMessage] = []
-    private var head = 0
     private let capacity: Int
 
     init(capacity: Int) { self.capacity = capacity }
 
     func send(_ message: FileMessage) {
         condition.lock()
-        while queue.count - head >= capacity { condition.wait() }
+        while queue.count >= capacity { condition.wait() }
         queue.append(message)
         condition.broadcast()
         condition.unlock()
@@ -41,10 +40,9 @@ private final class FileChannel {
 
     func receive() -> FileMessage {
         condition.lock()
-        while head == queue.count { condition.wait() }
-        let message = queue[head]
-        head += 1
-        if head > 64 { queue.removeFirst(head); head = 0 }
+        while queue.isEmpty { condition.wait() }
+        // At most `capacity` messages wait here; the one taken is released as soon as it is written.
+        let message = queue.removeFirst()
         condition.broadcast()
         condition.unlock()
         return message
@@ -59,6 +57,11 @@ public struct ImportOptions: Sendable {
     /// so that a killed import keeps most of its work.
     public var commitEvery = 20_000
     public var commitSeconds = 1.0
+    /// Files read ahead of the writer at most: what bounds memory, whatever the tree's size.
+    public var readAhead = 8
+    /// Above this many bytes to read, and more than the store already holds, the event indexes are
+    /// dropped for the import and built again after it.
+    public var bulkBytes: Int64 = 16 << 20
     public init() {}
 }
 
@@ -97,10 +100,13 @@ public final class Importer {
             }
         }
         let totalBytes = todo.reduce(0) { $0 + $1.size }
+        var clock = PhaseClock()
         if !todo.isEmpty {
             try importFiles(todo, totalBytes: totalBytes, summary: &summary, report: report, progress: progress)
         }
+        clock.lap("read and store")
         try SessionResolver(store: store).resolve()
+        clock.lap("resolve sessions")
         return summary
     }
 
@@ -108,6 +114,7 @@ public final class Importer {
                              report: (InputError) -> Void, progress: Progress?) throws {
         let channels = todo.map { _ in FileChannel(capacity: 4) }
         let next = ManagedAtomicCounter()
+        let window = ReadAheadWindow(size: options.readAhead)
         let done = DispatchGroup()
         let options = self.options
         for _ in 0..<min(options.workers, todo.count) {
@@ -116,6 +123,7 @@ public final class Importer {
                 while true {
                     let index = next.increment()
                     guard index < todo.count else { break }
+                    window.waitUntilOpen(index)
                     Importer.read(todo[index], into: channels[index], options: options)
                 }
                 done.leave()
@@ -127,6 +135,16 @@ public final class Importer {
         var filesDone = 0
         var bytesDone: Int64 = 0
         try store.dbQueue.writeWithoutTransaction { db in
+            let stored = try Int64.fetchOne(db, sql: "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()") ?? 0
+            let bulk = totalBytes >= options.bulkBytes && totalBytes > stored
+            if bulk { try Schema.dropEventIndexes(db) }
+            defer {
+                if bulk {
+                    var clock = PhaseClock()
+                    try? Schema.createEventIndexes(db)
+                    clock.lap("build indexes")
+                }
+            }
             let writer = try EventWriter(db: db)
             var inTransaction = false
             var sinceCommit = 0
@@ -172,6 +190,7 @@ public final class Importer {
                     }
                 }
                 _ = fileRecords
+                window.advance()
                 filesDone += 1
                 bytesDone += file.size
                 if sinceCommit >= options.commitEvery || index == todo.count - 1
@@ -208,6 +227,44 @@ public final class Importer {
         } catch {
             channel.send(.failed(InputError(.io, path: file.path, "\(error)")))
         }
+    }
+}
+
+/// Phase times on standard error when TRAIL_TIMING is set: the profile's first cut.
+struct PhaseClock {
+    let enabled = ProcessInfo.processInfo.environment["TRAIL_TIMING"] != nil
+    var last = Date()
+
+    mutating func lap(_ name: String) {
+        guard enabled else { return }
+        let now = Date()
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        FileHandle.standardError.write(Data(String(format: "timing: %@ %.3f s (peak RSS so far %.1f MiB)\n", name,
+                                                   now.timeIntervalSince(last), Double(usage.ru_maxrss) / 1024).utf8))
+        last = now
+    }
+}
+
+/// How far the workers may read ahead of the writer, in files.
+final class ReadAheadWindow: @unchecked Sendable {
+    private let condition = NSCondition()
+    private var written = 0
+    private let size: Int
+
+    init(size: Int) { self.size = max(1, size) }
+
+    func waitUntilOpen(_ index: Int) {
+        condition.lock()
+        while index >= written + size { condition.wait() }
+        condition.unlock()
+    }
+
+    func advance() {
+        condition.lock()
+        written += 1
+        condition.broadcast()
+        condition.unlock()
     }
 }
 

@@ -3,6 +3,28 @@
 import GRDB
 
 enum Schema {
+    /// The events table's secondary indexes. A large import drops them and builds them again at its
+    /// end (a sorted build is much faster than keeping them up to date row by row); opening the store
+    /// creates any that a killed import left missing.
+    static let eventIndexes: [(name: String, definition: String)] = [
+        ("events_time", "ON events(time)"),
+        ("events_key", "ON events(access_key_id) WHERE access_key_id IS NOT NULL"),
+        ("events_shared", "ON events(shared_event_id) WHERE shared_event_id IS NOT NULL"),
+        ("events_minting", "ON events(req_role_name) WHERE req_role_arn IS NOT NULL"),
+    ]
+
+    static func createEventIndexes(_ db: Database) throws {
+        for index in eventIndexes {
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(index.name) \(index.definition)")
+        }
+    }
+
+    static func dropEventIndexes(_ db: Database) throws {
+        for index in eventIndexes {
+            try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)")
+        }
+    }
+
     static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
         migrator.registerMigration("v1-files-events-sessions") { db in
@@ -65,7 +87,6 @@ enum Schema {
                     own_identity TEXT,             -- what the record says by itself (SPEC §3)
                     own_kind TEXT,
                     own_attribution TEXT,
-                    session_id INTEGER,            -- sessions.id of the signing session, once linked
                     twin_of INTEGER,               -- target-account copy of a call whose caller copy is stored
                     file_id INTEGER NOT NULL,
                     offset INTEGER NOT NULL,       -- in the file's decompressed stream
@@ -73,17 +94,13 @@ enum Schema {
                     record_index INTEGER NOT NULL,
                     embedded INTEGER NOT NULL      -- 1: a CloudTrailEvent string of lookup-events output
                 );
-                CREATE INDEX events_time ON events(time);
-                CREATE INDEX events_session ON events(session_id);
-                CREATE INDEX events_key ON events(access_key_id) WHERE access_key_id IS NOT NULL;
-                CREATE INDEX events_shared ON events(shared_event_id) WHERE shared_event_id IS NOT NULL;
-                CREATE INDEX events_minting ON events(req_role_name) WHERE req_role_arn IS NOT NULL;
 
                 -- One row per session: minted (a minting record is stored) or orphan (known from its calls).
                 CREATE TABLE sessions (
                     id INTEGER PRIMARY KEY,
                     access_key_id TEXT NOT NULL UNIQUE,
                     minted_by INTEGER,             -- events.id of the minting record; NULL for an orphan
+                    mint_copy TEXT,                -- userIdentity.type of that record (AWSAccount: the target's copy)
                     action TEXT,                   -- AssumeRole, AssumeRoleWithWebIdentity, ...
                     created INTEGER,
                     expires INTEGER,
@@ -101,15 +118,25 @@ enum Schema {
                     identity TEXT,
                     kind TEXT,
                     attribution TEXT,
-                    chain TEXT NOT NULL DEFAULT '[]'   -- JSON array of role ARNs, origin first
+                    chain TEXT NOT NULL DEFAULT '[]',  -- JSON array of role ARNs, origin first
+                    calls INTEGER NOT NULL DEFAULT 0,  -- running totals of the calls the session signed
+                    first_call INTEGER,
+                    last_call INTEGER,
+                    first_ip TEXT
                 );
+                -- The source IPs of each session's calls, kept by the resolver.
+                CREATE TABLE session_ips (
+                    session_id INTEGER NOT NULL,
+                    ip TEXT NOT NULL,
+                    PRIMARY KEY (session_id, ip)
+                ) WITHOUT ROWID;
                 CREATE INDEX sessions_role ON sessions(role_name);
                 CREATE INDEX sessions_permission_set ON sessions(permission_set);
                 CREATE INDEX sessions_identity ON sessions(identity);
 
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
-                -- Every event with its origin: through its session when linked, else what the record says.
+                -- An event's session: the one minted with its access key, confirmed by creationDate.
                 -- The target-account copy of a cross-account call takes its caller copy's origin.
                 CREATE VIEW event_origin AS
                 SELECT e.*,
@@ -121,7 +148,10 @@ enum Schema {
                                               THEN COALESCE(t.issuer_arn, e.issuer_arn) END) AS session_role_arn
                 FROM events e
                 LEFT JOIN events t ON t.id = e.twin_of
-                LEFT JOIN sessions s ON s.id = COALESCE(t.session_id, e.session_id);
+                LEFT JOIN sessions s ON s.access_key_id = COALESCE(t.access_key_id, e.access_key_id)
+                    AND (COALESCE(t.session_created, e.session_created) IS NULL OR s.created IS NULL
+                         OR s.created BETWEEN COALESCE(t.session_created, e.session_created) - 2
+                                          AND COALESCE(t.session_created, e.session_created) + 2);
                 """)
         }
         return migrator

@@ -34,12 +34,14 @@ public final class Store {
             // NORMAL in WAL mode is crash-safe for the database; a power loss may drop the last commits,
             // which the next import simply redoes (files are only marked imported with their records).
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
-            try db.execute(sql: "PRAGMA temp_store = MEMORY")
+            // Sorts (index builds, GROUP BY) spill to temporary files rather than grow memory.
+            try db.execute(sql: "PRAGMA temp_store = FILE")
             try db.execute(sql: "PRAGMA cache_size = -32768")
             db.add(function: Store.arnAccount)
         }
         dbQueue = try DatabaseQueue(path: path, configuration: config)
         try Schema.migrator().migrate(dbQueue)
+        try dbQueue.write { db in try Schema.createEventIndexes(db) }
         for suffix in ["-wal", "-shm"] {
             chmod(path + suffix, 0o600)
         }
