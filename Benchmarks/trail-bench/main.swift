@@ -48,28 +48,44 @@ struct Measure {
     var cpu: Double { user + system }
 }
 
-/// Runs a program and measures its wall time, CPU time and peak RSS (from wait4's rusage).
+/// Runs a program and measures its wall time, CPU time and peak RSS (from wait4's rusage). posix_spawn,
+/// not Process: Foundation reaps its children itself, and their rusage with them.
 func measure(_ executable: String, _ arguments: [String], environment: [String: String] = [:]) throws -> Measure {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: executable)
-    process.arguments = arguments
+    var fds: [Int32] = [0, 0]
+    guard pipe(&fds) == 0 else { throw POSIXError(.EIO) }
+    var actions = posix_spawn_file_actions_t()
+    posix_spawn_file_actions_init(&actions)
+    posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    posix_spawn_file_actions_addclose(&actions, fds[0])
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }
-    process.environment = env
-    let out = Pipe()
-    process.standardOutput = out
-    process.standardError = FileHandle.nullDevice
+    let argv = ([executable] + arguments).map { strdup($0) } + [nil]
+    let envp = env.map { strdup("\($0.key)=\($0.value)") } + [nil]
+    defer {
+        argv.forEach { free($0) }
+        envp.forEach { free($0) }
+        posix_spawn_file_actions_destroy(&actions)
+    }
+    var pid: pid_t = 0
     let start = Date()
-    try process.run()
+    let spawned = posix_spawn(&pid, executable, &actions, nil, argv, envp)
+    close(fds[1])
+    guard spawned == 0 else {
+        close(fds[0])
+        throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO)
+    }
     var data = Data()
-    let reader = Thread { data = out.fileHandleForReading.readDataToEndOfFile() }
-    reader.start()
+    var buffer = [UInt8](repeating: 0, count: 65536)
+    while true {
+        let n = read(fds[0], &buffer, buffer.count)
+        if n > 0 { data.append(contentsOf: buffer[0..<n]) } else if n == 0 || errno != EINTR { break }
+    }
+    close(fds[0])
     var status: Int32 = 0
     var usage = rusage()
-    let pid = process.processIdentifier
     while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
     let wall = Date().timeIntervalSince(start)
-    while reader.isExecuting || !reader.isFinished { usleep(1000) }
     func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
     let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
     return Measure(wall: wall, user: seconds(usage.ru_utime), system: seconds(usage.ru_stime), maxRSS: usage.ru_maxrss,
@@ -177,8 +193,8 @@ let duckScript = """
     print(con.execute("SELECT count(*) FROM events").fetchone()[0])
     """
 let duckDB = NSTemporaryDirectory() + "trail-bench-duck-\(getpid()).duckdb"
-let python = ["/usr/bin/python3", "/usr/local/bin/python3", ProcessInfo.processInfo.environment["HOME"].map { $0 + "/.pyenv/shims/python3" } ?? ""]
-    .first { FileManager.default.isExecutableFile(atPath: $0) }
+let python = ((ProcessInfo.processInfo.environment["PATH"] ?? "").split(separator: ":").map { "\($0)/python3" }
+    + ["/usr/bin/python3"]).first { FileManager.default.isExecutableFile(atPath: $0) }
 if let python, (try? measure(python, ["-c", "import duckdb"]))?.status == 0 {
     try? FileManager.default.removeItem(atPath: duckDB)
     let d = try measure(python, ["-c", duckScript, corpus, duckDB])

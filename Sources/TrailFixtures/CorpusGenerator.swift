@@ -64,12 +64,12 @@ public struct CorpusGenerator {
         var window = start
         let keys = accounts.map { a in (a, "AKIA" + String(a.suffix(12)) + "EXMP") }
         while !done(records, bytes) {
-            let count = 400 + b.rng.int(0...200)
+            let count = 4000 + b.rng.int(0...2000)
             for i in 0..<count {
                 let t = window + Int64(i * 300 / count)
                 step(b, time: t, active: &active, keys: keys)
             }
-            if active.count > 400 { active.removeFirst(active.count - 400) }
+            if active.count > 2000 { active.removeFirst(active.count - 2000) }
             records += b.records.count
             let written = try writer.write(b.records, to: root, rng: &treeRng)
             files += written.files.count

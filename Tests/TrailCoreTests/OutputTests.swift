@@ -114,3 +114,23 @@ import Testing
         #expect(EventTime.parseISO("not a time") == nil)
     }
 }
+
+@Suite struct ARNTests {
+    @Test func partsOfARNsAreFound() {
+        #expect(ARN.account("arn:aws:iam::123456789012:role/path/Deploy") == "123456789012")
+        #expect(ARN.account("arn:aws:s3:::bucket") == nil)
+        #expect(ARN.account("not an arn") == nil)
+        #expect(ARN.roleName("arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_Admin_0123") == "AWSReservedSSO_Admin_0123")
+        #expect(ARN.roleName("arn:aws:sts::123456789012:assumed-role/Deploy/session/with/slashes") == "Deploy")
+        #expect(ARN.roleName("arn:aws:iam::123456789012:user/alice") == nil)
+        #expect(ARN.sessionName("arn:aws:sts::123456789012:assumed-role/Deploy/alice@example.com") == "alice@example.com")
+        #expect(ARN.sessionName("arn:aws:sts::123456789012:assumed-role/Deploy") == nil)
+        #expect(ARN.permissionSet(roleName: "AWSReservedSSO_AdministratorAccess_0123abcd") == "AdministratorAccess")
+        #expect(ARN.permissionSet(roleName: "AWSReservedSSO_Read_Only_0123abcd") == "Read_Only")
+        #expect(ARN.permissionSet(roleName: "Deploy") == nil)
+        #expect(ARN.assumedRole(roleArn: "arn:aws-us-gov:iam::123456789012:role/x/Deploy", sessionName: "s")
+                == "arn:aws-us-gov:sts::123456789012:assumed-role/Deploy/s")
+        #expect(ARN.isGitHubProvider("arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"))
+        #expect(!ARN.isGitHubProvider("arn:aws:iam::1:oidc-provider/gitlab.com"))
+    }
+}

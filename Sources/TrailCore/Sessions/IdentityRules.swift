@@ -1,7 +1,5 @@
 // The identity rules of SPEC §3 that need nothing but the record itself.
 
-import Foundation
-
 public enum MintAction: String, CaseIterable, Sendable {
     case assumeRole = "AssumeRole"
     case assumeRoleWithWebIdentity = "AssumeRoleWithWebIdentity"
@@ -37,7 +35,7 @@ public enum IdentityRules {
             // principalId is `<provider>:<audience>:<sub>`; the sub itself may hold colons.
             let parts = principal.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
             if parts.count == 3 { subject = String(parts[2]) }
-            if ARN.isGitHubProvider(principal), let range = principal.range(of: ":repo:") {
+            if ARN.isGitHubProvider(principal), let range = ARN.firstRange(principal, ":repo:") {
                 subject = String(principal[principal.index(after: range.lowerBound)...])
             }
         }
