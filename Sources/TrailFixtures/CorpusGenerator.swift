@@ -59,7 +59,7 @@ public struct CorpusGenerator {
         var treeRng = SeededRandom(seed: seed ^ 0x5EED)
         var writer = TreeWriter(organization: "o-corpus0001")
         writer.compress = compress
-        var active: [(Caller, Credentials?)] = []
+        var active: [(Caller, Credentials?, String)] = []
         var files = 0, bytes = 0, records = 0
         var window = start
         let keys = accounts.map { a in (a, "AKIA" + String(a.suffix(12)) + "EXMP") }
@@ -80,7 +80,7 @@ public struct CorpusGenerator {
         return (files, bytes)
     }
 
-    private func step(_ b: TrailBuilder, time t: Int64, active: inout [(Caller, Credentials?)], keys: [(String, String)]) {
+    private func step(_ b: TrailBuilder, time t: Int64, active: inout [(Caller, Credentials?, String)], keys: [(String, String)]) {
         let dice = b.rng.int(0...999)
         let account = b.rng.pick(accounts)
         let region = b.rng.pick(regions)
@@ -90,7 +90,7 @@ public struct CorpusGenerator {
             let subject = "repo:\(b.rng.pick(Self.repositories)):\(b.rng.pick(Self.refs))"
             if let c = b.assumeRoleWithWebIdentity(time: t, roleArn: "arn:aws:iam::\(account):role/GitHubOIDC", subject: subject,
                                                    region: region, ip: ip) {
-                active.append((.session(c), c))
+                active.append((.session(c), c, ip))
             }
         case 25..<28:
             b.assumeRoleWithWebIdentity(time: t, roleArn: "arn:aws:iam::\(account):role/GitHubOIDC",
@@ -99,19 +99,19 @@ public struct CorpusGenerator {
             let set = b.rng.pick(Self.permissionSets)
             let role = "arn:aws:iam::\(account):role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_\(set)"
             let c = b.assumeRoleWithSAML(time: t, roleArn: role, user: b.rng.pick(Self.users), region: region, ip: ip)
-            active.append((.session(c), c))
+            active.append((.session(c), c, ip))
         case 45..<75:
             let service = b.rng.pick(Self.services)
             if let c = b.assumeRole(time: t, caller: .service(service), roleArn: "arn:aws:iam::\(account):role/\(service.prefix(3))-role-\(b.rng.int(1...15))",
                                     sessionName: "s-\(b.rng.int(1000...9999))", region: region, ip: service) {
-                active.append((.session(c), c))
+                active.append((.session(c), c, ip))
             }
         case 75..<85:
-            if let (caller, _) = active.randomElement(using: &b.rng), case .session = caller {
+            if let (caller, _, _) = active.randomElement(using: &b.rng), case .session = caller {
                 let target = b.rng.pick(accounts)
                 if let c = b.assumeRole(time: t, caller: caller, roleArn: "arn:aws:iam::\(target):role/CrossAccountDeploy",
                                         sessionName: "chain-\(b.rng.int(1...999))", region: region, ip: ip) {
-                    active.append((.session(c), c))
+                    active.append((.session(c), c, ip))
                 }
             }
         case 85..<185:
@@ -120,11 +120,12 @@ public struct CorpusGenerator {
             b.emit(time: t, recipient: a, region: region, caller: .iamUser(account: a, name: "ci-user", key: key),
                    service: service, action: action, ip: "192.0.2.\(b.rng.int(1...50))", request: request(&b.rng))
         default:
-            guard let (caller, creds) = active.randomElement(using: &b.rng), let creds else { return }
+            // A session calls from the address it was started from, as pipelines and people do.
+            guard let (caller, creds, origin) = active.randomElement(using: &b.rng), let creds else { return }
             let (service, action, request) = b.rng.pick(Self.actions)
             let failed = b.rng.int(0...99) < 3
             b.emit(time: t, recipient: creds.account, region: region, caller: caller, service: service, action: action,
-                   ip: ip, request: request(&b.rng), errorCode: failed ? "AccessDenied" : nil,
+                   ip: origin.contains(".amazonaws.com") ? ip : origin, request: request(&b.rng), errorCode: failed ? "AccessDenied" : nil,
                    readOnly: action.hasPrefix("Get") || action.hasPrefix("List") || action.hasPrefix("Describe"))
         }
     }

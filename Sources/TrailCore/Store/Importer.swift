@@ -149,6 +149,12 @@ public final class Importer {
             var inTransaction = false
             var sinceCommit = 0
             var lastCommit = Date()
+            var waited = 0.0
+            defer {
+                if PhaseClock().enabled {
+                    FileHandle.standardError.write(Data(String(format: "timing: writer waited %.3f s for the readers\n", waited).utf8))
+                }
+            }
             defer { if inTransaction { try? db.execute(sql: "ROLLBACK") } }
             for (index, file) in todo.enumerated() {
                 if !inTransaction {
@@ -165,7 +171,10 @@ public final class Importer {
                 var fileNew = 0
                 var fileRecords = 0
                 loop: while true {
-                    switch channels[index].receive() {
+                    let waitStart = Date()
+                    let message = channels[index].receive()
+                    waited += Date().timeIntervalSince(waitStart)
+                    switch message {
                     case .batch(let batch):
                         for parsed in batch where try writer.write(parsed, fileID: fileID) { fileNew += 1 }
                         fileRecords += batch.count

@@ -131,6 +131,7 @@ enum Schema {
                     PRIMARY KEY (session_id, ip)
                 ) WITHOUT ROWID;
                 CREATE INDEX sessions_role ON sessions(role_name);
+                CREATE INDEX sessions_role_arn ON sessions(role_arn);
                 CREATE INDEX sessions_permission_set ON sessions(permission_set);
                 CREATE INDEX sessions_identity ON sessions(identity);
 
