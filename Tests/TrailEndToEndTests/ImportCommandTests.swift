@@ -128,7 +128,7 @@ import TrailFixtures
         let tree = try bigTree(ws)
         let clean = try summary(try trail(["import", "-q", "--format", "json", "--db", "clean.db", tree], in: ws.url))
         var interrupted = 0
-        for delay in [0.05, 0.15, 0.4, 0.8] {
+        for delay in [0.1, 0.3, 0.6, 1.0, 1.5] {
             let db = "killed-\(delay).db"
             let process = Process()
             process.executableURL = Binary.trail

@@ -55,7 +55,7 @@ public struct ImportOptions: Sendable {
     public var maxRecordSize = 16 << 20
     /// Commit after about this many records or this many seconds (each commit holds whole files only),
     /// so that a killed import keeps most of its work.
-    public var commitEvery = 20_000
+    public var commitEvery = 5_000
     public var commitSeconds = 1.0
     /// Files read ahead of the writer at most: what bounds memory, whatever the tree's size.
     public var readAhead = 8
