@@ -29,8 +29,8 @@ enum Runner {
         signal(SIGPIPE, SIG_IGN)
         let terminal = isatty(1) != 0
         let output = TextOutput()
-        let sink = makeSink(format, output: output, terminal: terminal, width: terminal ? terminalWidth() : nil,
-                            color: terminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+        let sink = UserIDNote(makeSink(format, output: output, terminal: terminal, width: terminal ? terminalWidth() : nil,
+                                       color: terminal && ProcessInfo.processInfo.environment["NO_COLOR"] == nil))
         do {
             try QueryRunner(store: store).run(sql: query.sql, parameters: parameters, limit: limit, into: sink)
         } catch let error as QueryError {
@@ -57,6 +57,45 @@ enum Runner {
         if ioctl(1, UInt(TIOCGWINSZ), &size) == 0, size.ws_col > 0 { return Int(size.ws_col) }
         if let columns = ProcessInfo.processInfo.environment["COLUMNS"].flatMap(Int.init), columns > 0 { return columns }
         return nil
+    }
+}
+
+/// Passes rows on, and notes on standard error the Identity Center user ids shown as identities: the
+/// newer portal events name only the id, and nothing in CloudTrail joins it to a name (SPEC §3).
+final class UserIDNote: RowSink {
+    let next: RowSink
+    var identity: Int?
+    var kind: Int?
+    var ids: [String] = []
+
+    init(_ next: RowSink) { self.next = next }
+
+    func begin(columns: [String]) throws {
+        identity = columns.firstIndex(of: "identity") ?? columns.firstIndex(of: "user")
+        kind = columns.firstIndex(of: "kind")
+        try next.begin(columns: columns)
+    }
+
+    func row(_ cells: [Cell]) throws {
+        if let identity, case .text(let value) = cells[identity], UserIDNote.looksLikeUserID(value),
+           kind.map({ cells[$0] == .text("sso") }) ?? true, ids.count < 5, !ids.contains(value) {
+            ids.append(value)
+        }
+        try next.row(cells)
+    }
+
+    func finish() throws {
+        try next.finish()
+        for id in ids {
+            Diagnostics.line("trail: note: \(id) is an Identity Center user id: no imported record names that user")
+        }
+    }
+
+    /// Identity store user ids are UUIDs, sometimes prefixed with the directory id (`d-1234567890.`).
+    static func looksLikeUserID(_ text: String) -> Bool {
+        let uuid = text.split(separator: ".").last ?? ""
+        let groups = uuid.split(separator: "-", omittingEmptySubsequences: false)
+        return groups.map(\.count) == [8, 4, 4, 4, 12] && uuid.allSatisfy { $0.isHexDigit || $0 == "-" }
     }
 }
 

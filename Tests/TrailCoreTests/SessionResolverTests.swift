@@ -303,11 +303,18 @@ import TrailFixtures
         let t = try TestStore()
         try t.importPaths([try folder.write("e.json", "[" + b.records.map(\.text).joined(separator: ",") + "]")])
         let events = try t.timeline()
+        // Nothing names uid-erin yet: the user id is the identity (README says so, and the table notes it).
         #expect(Set(events.map { $0["identity"]?.string }) == ["dave@example.com", "uid-erin"])
         for e in events {
             #expect(e["kind"]?.string == "sso")
             #expect(e["attribution"]?.string == "direct")
         }
+        // A later record naming the user id teaches trail the name, for the earlier events too.
+        let naming = b.records[1].text
+            .replacingOccurrences(of: #""type":"IdentityCenterUser","#, with: #""type":"IdentityCenterUser","userName":"erin@example.com","#)
+            .replacingOccurrences(of: b.records[1].eventID, with: "naming-event")
+        try t.importPaths([try folder.write("naming.json", naming)])
+        #expect(Set(try t.timeline().map { $0["identity"]?.string }) == ["dave@example.com", "erin@example.com"])
     }
 
     @Test func aCycleOfSessionsCannotHangTheResolver() throws {

@@ -235,6 +235,13 @@ final class SampleStore: @unchecked Sendable {
         #expect(FileManager.default.fileExists(atPath: ws.url.appendingPathComponent("trail.db").path))
     }
 
+    @Test func identityCenterUserIDsAreNotedWhereTheyShow() throws {
+        let result = try store.run(["timeline", "--who", "c4a8f4e2-9071-70c3-5d1e-3f2e8b1a9c0d", "--format", "table"])
+        #expect(result.status == 0)
+        #expect(result.stdout.contains("GetRoleCredentials"))
+        #expect(result.stderr.contains("c4a8f4e2-9071-70c3-5d1e-3f2e8b1a9c0d is an Identity Center user id"))
+    }
+
     @Test func helpShowsExamples() throws {
         let help = try store.run(["who", "--help"])
         #expect(help.stdout.contains("trail who --role GitHubOIDC SampleLogs"))

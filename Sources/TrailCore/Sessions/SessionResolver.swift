@@ -21,6 +21,12 @@ struct SessionResolver {
             clock.lap("  session totals")
             try linkTwins(db)
             clock.lap("  cross-account twins")
+            // Identity Center's newer events name only a user id; a record that names both teaches us the name.
+            try db.execute(sql: """
+                INSERT OR REPLACE INTO sso_names (user_id, user_name)
+                SELECT on_behalf_of, user_name FROM events
+                WHERE id > ? AND ui_type = 'IdentityCenterUser' AND on_behalf_of IS NOT NULL AND user_name IS NOT NULL
+                """, arguments: [watermark])
             try resolveOrigins(db)
             clock.lap("  origins")
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('resolved_upto', ?)", arguments: [String(top)])

@@ -137,11 +137,17 @@ enum Schema {
 
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
+                -- Identity Center user ids that some record names (IdentityCenterUser with a userName).
+                CREATE TABLE sso_names (user_id TEXT PRIMARY KEY, user_name TEXT NOT NULL) WITHOUT ROWID;
+
                 -- An event's session: the one minted with its access key, confirmed by creationDate.
                 -- The target-account copy of a cross-account call takes its caller copy's origin.
                 CREATE VIEW event_origin AS
                 SELECT e.*,
-                    CASE WHEN s.id IS NOT NULL THEN s.identity ELSE COALESCE(t.own_identity, e.own_identity) END AS identity,
+                    CASE WHEN s.id IS NOT NULL THEN s.identity
+                         WHEN e.ui_type = 'IdentityCenterUser' AND e.user_name IS NULL
+                             THEN COALESCE((SELECT n.user_name FROM sso_names n WHERE n.user_id = e.on_behalf_of), e.own_identity)
+                         ELSE COALESCE(t.own_identity, e.own_identity) END AS identity,
                     CASE WHEN s.id IS NOT NULL THEN s.kind ELSE COALESCE(t.own_kind, e.own_kind) END AS kind,
                     CASE WHEN s.id IS NOT NULL THEN s.attribution ELSE COALESCE(t.own_attribution, e.own_attribution) END AS attribution,
                     s.id AS signing_session,
