@@ -25,10 +25,14 @@ let package = Package(
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+        .target(
+            name: "CTrailSupport",
+            path: "Sources/CTrailSupport"),
         .executableTarget(
             name: "trail",
             dependencies: [
                 "TrailCore",
+                "CTrailSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]),
         .target(

@@ -23,7 +23,7 @@ WHERE (:role IS NULL
        OR (o.req_role_arn IS NOT NULL
            AND (o.req_role_name = :role OR o.req_role_arn = :role OR o.req_permission_set = :role)))
   AND (:who IS NULL OR o.identity = :who
-       OR (o.kind = 'github-actions' AND substr(o.identity, 1, length(:who_repo)) = :who_repo))
+       OR (o.kind = 'github-actions' AND github_repo(o.identity) = :who_repo))
   AND (:session IS NULL OR o.access_key_id = :session)
   AND (:account IS NULL OR o.account = :account)
   AND (:since IS NULL OR o.time >= :since) AND (:until IS NULL OR o.time < :until)

@@ -10,7 +10,7 @@ SELECT service,
        strftime('%Y-%m-%dT%H:%M:%SZ', MAX(time), 'unixepoch') AS last_seen
 FROM event_origin
 WHERE twin_of IS NULL
-  AND (identity = :who OR (kind = 'github-actions' AND substr(identity, 1, length(:who_repo)) = :who_repo))
+  AND (identity = :who OR (kind = 'github-actions' AND github_repo(identity) = :who_repo))
   AND (:account IS NULL OR account = :account)
   AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
 GROUP BY service, action, resource

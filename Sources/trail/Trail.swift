@@ -1,10 +1,21 @@
 // The `trail` command: a thin root that hands each job to its subcommand.
 
 import ArgumentParser
+import CTrailSupport
 import Foundation
 
 @main
 struct Trail: ParsableCommand {
+    static func main() {
+        trail_limit_malloc_arenas()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
+
     static let configuration = CommandConfiguration(
         commandName: "trail",
         abstract: "Find the people and pipelines behind CloudTrail role sessions.",

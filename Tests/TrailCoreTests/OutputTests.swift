@@ -134,3 +134,62 @@ import Testing
         #expect(!ARN.isGitHubProvider("arn:aws:iam::1:oidc-provider/gitlab.com"))
     }
 }
+
+@Suite struct GitHubSubjectTests {
+    @Test func theUsualSubjectsParse() throws {
+        let main = try #require(GitHubSubject("repo:acme/api:ref:refs/heads/main"))
+        #expect(main.repository == "acme/api" && main.branch == "main" && main.tag == nil)
+        #expect(main.context == "ref:refs/heads/main")
+        let tag = try #require(GitHubSubject("repo:acme/api:ref:refs/tags/v1.4.0"))
+        #expect(tag.tag == "v1.4.0")
+        let env = try #require(GitHubSubject("repo:acme/web:environment:production"))
+        #expect(env.environment == "production" && env.context == "environment:production")
+        let pr = try #require(GitHubSubject("repo:acme/api:pull_request"))
+        #expect(pr.pullRequest && pr.context == "pull_request")
+    }
+
+    @Test func customClaimTemplatesParse() throws {
+        let custom = try #require(GitHubSubject(
+            "repo:acme/api:environment:prod:job_workflow_ref:acme/shared/.github/workflows/deploy.yml@refs/heads/main"))
+        #expect(custom.repository == "acme/api")
+        #expect(custom.environment == "prod")
+        #expect(custom.claims.last?.key == "job_workflow_ref")
+        let owner = try #require(GitHubSubject("repository_owner:acme:repository:api:ref:refs/heads/main"))
+        #expect(owner.repository == "acme/api")
+        let ids = try #require(GitHubSubject("repository_owner_id:123:repository_id:456:ref:refs/heads/main"))
+        #expect(ids.repository == nil && ids.ref == "refs/heads/main")
+        #expect(GitHubSubject("not-a-subject") == nil)
+    }
+}
+
+@Suite struct ResourceTests {
+    func resource(_ source: String, _ request: String) throws -> String? {
+        let text = #"{"eventVersion":"1.08","eventSource":"\#(source)","requestParameters":\#(request)}"#
+        return try readRecords(Array(text.utf8)).records.first?.record.resource
+    }
+
+    @Test func theCommonServicesNameWhatTheyTouched() throws {
+        #expect(try resource("s3.amazonaws.com", #"{"bucketName":"b","key":"k/1"}"#) == "b/k/1")
+        #expect(try resource("s3.amazonaws.com", #"{"bucketName":"b"}"#) == "b")
+        #expect(try resource("dynamodb.amazonaws.com", #"{"tableName":"orders"}"#) == "orders")
+        #expect(try resource("lambda.amazonaws.com", #"{"functionName":"fn"}"#) == "fn")
+        #expect(try resource("kms.amazonaws.com", #"{"keyId":"alias/x"}"#) == "alias/x")
+        #expect(try resource("secretsmanager.amazonaws.com", #"{"secretId":"prod/db"}"#) == "prod/db")
+        #expect(try resource("ssm.amazonaws.com", #"{"name":"/app/p","withDecryption":true}"#) == "/app/p")
+        #expect(try resource("sqs.amazonaws.com", #"{"queueUrl":"https://q"}"#) == "https://q")
+        #expect(try resource("sns.amazonaws.com", #"{"topicArn":"arn:aws:sns:us-east-1:1:t"}"#) == "arn:aws:sns:us-east-1:1:t")
+        #expect(try resource("logs.amazonaws.com", #"{"logGroupName":"/aws/lambda/fn"}"#) == "/aws/lambda/fn")
+        #expect(try resource("iam.amazonaws.com", #"{"roleName":"r"}"#) == "r")
+        #expect(try resource("iam.amazonaws.com", #"{"userName":"u"}"#) == "u")
+        #expect(try resource("iam.amazonaws.com", #"{"policyArn":"arn:aws:iam::1:policy/p"}"#) == "arn:aws:iam::1:policy/p")
+        #expect(try resource("ec2.amazonaws.com", #"{"instancesSet":{"items":[{"instanceId":"i-1"},{"instanceId":"i-2"}]}}"#) == "i-1")
+        #expect(try resource("ecr.amazonaws.com", #"{"repositoryName":"svc"}"#) == "svc")
+        #expect(try resource("sts.amazonaws.com", #"{"roleArn":"arn:aws:iam::1:role/R","roleSessionName":"s"}"#) == "arn:aws:iam::1:role/R")
+        #expect(try resource("ec2.amazonaws.com", "null") == nil)
+    }
+
+    @Test func theResourcesListWinsOverTheRequest() throws {
+        let text = #"{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","requestParameters":{"bucketName":"b"},"resources":[{"type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::b"}]}"#
+        #expect(try readRecords(Array(text.utf8)).records.first?.record.resource == "arn:aws:s3:::b")
+    }
+}

@@ -40,6 +40,7 @@ import TrailFixtures
         let (status, rss) = try trailPeakRSS(["import", "-q", "--db", "big.db", path.path], in: ws.url)
         #expect(status == 0)
         #expect(rss > 4 * 1024 && rss < 100 * 1024, "peak RSS \(rss / 1024) MiB")
+        print("streaming: peak RSS \(rss / 1024) MiB for \(n) records")
         let who = try trail(["who", "--role", "GitHubOIDC", "--db", "big.db", "--format", "ndjson"], in: ws.url)
         let row = try #require(try parseLines(who.stdout).first)
         #expect(row["calls"] as? Int == n)

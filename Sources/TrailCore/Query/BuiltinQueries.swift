@@ -76,16 +76,17 @@ public enum BuiltinQueries {
         """#,
         "github-refs": #"""
         -- name: github-refs
-        -- description: GitHub repositories and refs (branches, tags, environments, pull requests) that assumed each role.
+        -- description: GitHub repositories and what ran (branch, tag, environment, pull request, custom claims) per role.
         -- params: role (optional), since, until, account
         SELECT s.role_arn,
-               substr(s.identity, 6, instr(substr(s.identity, 6), ':') - 1) AS repository,
-               substr(s.identity, 6 + instr(substr(s.identity, 6), ':')) AS ref,
+               github_repo(s.identity) AS repository,
+               github_context(s.identity) AS ref,
                COUNT(*) AS sessions,
+               SUM(s.calls) AS calls,
                strftime('%Y-%m-%dT%H:%M:%SZ', MIN(s.created), 'unixepoch') AS first_seen,
                strftime('%Y-%m-%dT%H:%M:%SZ', MAX(s.created), 'unixepoch') AS last_seen
         FROM sessions s
-        WHERE s.kind = 'github-actions' AND s.identity LIKE 'repo:%'
+        WHERE s.kind = 'github-actions' AND github_repo(s.identity) IS NOT NULL
           AND (:role IS NULL OR s.role_name = :role OR s.role_arn = :role)
           AND (:account IS NULL OR s.account = :account)
           AND (:since IS NULL OR s.created >= :since) AND (:until IS NULL OR s.created < :until)
@@ -168,7 +169,7 @@ public enum BuiltinQueries {
         FROM sessions s
         WHERE (:role IS NULL OR s.role_name = :role OR s.role_arn = :role OR s.permission_set = :role)
           AND (:who IS NULL OR s.identity = :who
-               OR (s.kind = 'github-actions' AND substr(s.identity, 1, length(:who_repo)) = :who_repo))
+               OR (s.kind = 'github-actions' AND github_repo(s.identity) = :who_repo))
           AND (:account IS NULL OR s.account = :account)
           AND (:since IS NULL OR s.created >= :since) AND (:until IS NULL OR s.created < :until)
         ORDER BY s.created, s.access_key_id;
@@ -217,7 +218,7 @@ public enum BuiltinQueries {
                OR (o.req_role_arn IS NOT NULL
                    AND (o.req_role_name = :role OR o.req_role_arn = :role OR o.req_permission_set = :role)))
           AND (:who IS NULL OR o.identity = :who
-               OR (o.kind = 'github-actions' AND substr(o.identity, 1, length(:who_repo)) = :who_repo))
+               OR (o.kind = 'github-actions' AND github_repo(o.identity) = :who_repo))
           AND (:session IS NULL OR o.access_key_id = :session)
           AND (:account IS NULL OR o.account = :account)
           AND (:since IS NULL OR o.time >= :since) AND (:until IS NULL OR o.time < :until)
@@ -236,7 +237,7 @@ public enum BuiltinQueries {
                strftime('%Y-%m-%dT%H:%M:%SZ', MAX(time), 'unixepoch') AS last_seen
         FROM event_origin
         WHERE twin_of IS NULL
-          AND (identity = :who OR (kind = 'github-actions' AND substr(identity, 1, length(:who_repo)) = :who_repo))
+          AND (identity = :who OR (kind = 'github-actions' AND github_repo(identity) = :who_repo))
           AND (:account IS NULL OR account = :account)
           AND (:since IS NULL OR time >= :since) AND (:until IS NULL OR time < :until)
         GROUP BY service, action, resource

@@ -28,10 +28,11 @@ public struct Filters: Sendable, Equatable {
         p["role"] = role.map(Parameter.text) ?? .null
         p["who"] = who.map(Parameter.text) ?? .null
         p["session"] = session.map(Parameter.text) ?? .null
-        // A repository (`acme/api`) matches every subject of that repository.
+        // A repository (`acme/api`, or `repo:acme/api`) matches every subject of that repository.
         if let who {
-            let prefix = who.hasPrefix("repo:") ? who : "repo:" + who
-            p["who_repo"] = .text(prefix.hasSuffix(":") ? prefix : prefix + ":")
+            var repository = who.hasPrefix("repo:") ? String(who.dropFirst(5)) : who
+            if repository.hasSuffix(":") { repository.removeLast() }
+            p["who_repo"] = .text(repository)
         } else {
             p["who_repo"] = .null
         }

@@ -20,6 +20,18 @@ public final class Store {
         return ARN.account(arn)
     }
 
+    /// `github_repo(subject)`: the repository a GitHub Actions subject names (custom templates included).
+    static let githubRepository = DatabaseFunction("github_repo", argumentCount: 1, pure: true) { values in
+        guard let subject = String.fromDatabaseValue(values[0]) else { return nil }
+        return GitHubSubject(subject)?.repository
+    }
+
+    /// `github_context(subject)`: the rest of the subject: ref, environment, pull_request, custom claims.
+    static let githubContext = DatabaseFunction("github_context", argumentCount: 1, pure: true) { values in
+        guard let subject = String.fromDatabaseValue(values[0]) else { return nil }
+        return GitHubSubject(subject)?.context
+    }
+
     public init(path: String) throws {
         self.path = path
         // The store holds who did what: readable by its owner only, created so from the start.
@@ -38,6 +50,8 @@ public final class Store {
             try db.execute(sql: "PRAGMA temp_store = FILE")
             try db.execute(sql: "PRAGMA cache_size = -32768")
             db.add(function: Store.arnAccount)
+            db.add(function: Store.githubRepository)
+            db.add(function: Store.githubContext)
         }
         dbQueue = try DatabaseQueue(path: path, configuration: config)
         try Schema.migrator().migrate(dbQueue)

@@ -1,0 +1,71 @@
+// The `sub` claim of GitHub Actions OIDC tokens, parsed for display and filtering; the identity itself
+// stays the subject, verbatim.
+
+/// `repo:acme/api:ref:refs/heads/main`, `repo:acme/api:environment:production`, `repo:acme/api:pull_request`,
+/// and custom claim templates (`repository_owner:acme:repository:api:job_workflow_ref:…`): claims as
+/// `key:value` pairs, `pull_request` standing alone.
+public struct GitHubSubject: Sendable, Equatable {
+    public var repository: String?
+    public var ref: String?
+    public var environment: String?
+    public var pullRequest = false
+    /// Every claim in order, the standard ones included.
+    public var claims: [(key: String, value: String)] = []
+
+    public static func == (a: GitHubSubject, b: GitHubSubject) -> Bool {
+        a.repository == b.repository && a.ref == b.ref && a.environment == b.environment && a.pullRequest == b.pullRequest
+            && a.claims.map(\.key) == b.claims.map(\.key) && a.claims.map(\.value) == b.claims.map(\.value)
+    }
+
+    public init?(_ subject: String) {
+        let parts = subject.split(separator: ":", omittingEmptySubsequences: false).map(String.init)
+        var owner: String?
+        var name: String?
+        var i = 0
+        while i < parts.count {
+            let key = parts[i]
+            if key == "pull_request" {
+                pullRequest = true
+                claims.append((key, ""))
+                i += 1
+                continue
+            }
+            guard i + 1 < parts.count, !key.isEmpty else { return nil }
+            let value = parts[i + 1]
+            claims.append((key, value))
+            switch key {
+            case "repo": repository = value
+            case "repository_owner": owner = value
+            case "repository": name = value
+            case "ref": ref = value
+            case "environment": environment = value
+            default: break
+            }
+            i += 2
+        }
+        if repository == nil, let name {
+            repository = name.contains("/") ? name : owner.map { "\($0)/\(name)" } ?? name
+        }
+        guard repository != nil || !claims.isEmpty else { return nil }
+    }
+
+    /// The branch of a `refs/heads/` ref.
+    public var branch: String? {
+        guard let ref, ref.hasPrefix("refs/heads/") else { return nil }
+        return String(ref.dropFirst("refs/heads/".count))
+    }
+
+    /// The tag of a `refs/tags/` ref.
+    public var tag: String? {
+        guard let ref, ref.hasPrefix("refs/tags/") else { return nil }
+        return String(ref.dropFirst("refs/tags/".count))
+    }
+
+    /// What ran, in the subject's own words, without the repository: `ref:refs/heads/main`,
+    /// `environment:production`, `pull_request`, or the custom claims.
+    public var context: String {
+        claims.filter { !["repo", "repository", "repository_owner"].contains($0.key) }
+            .map { $0.value.isEmpty && $0.key == "pull_request" ? $0.key : "\($0.key):\($0.value)" }
+            .joined(separator: ":")
+    }
+}
