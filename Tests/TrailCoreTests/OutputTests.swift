@@ -45,6 +45,11 @@ import Testing
         let back = try JSONSerialization.jsonObject(with: Data("[\(quoted)]".utf8)) as! [String]
         #expect(back == [nasty])
         #expect(JSONText.parseArray(JSONText.array(["a", nasty])) == ["a", nasty])
+        let bidi = "evil\u{202E}txt"
+        #expect(JSONText.quote(bidi) == "\"evil\u{202E}txt\"")
+        #expect(JSONText.quote(bidi, forTerminal: true) == "\"evil\\u202etxt\"")
+        let back2 = try JSONSerialization.jsonObject(with: Data("[\(JSONText.quote(bidi, forTerminal: true))]".utf8)) as! [String]
+        #expect(back2 == [bidi])
     }
 }
 

@@ -4,6 +4,12 @@ public enum JSONText {
     /// A JSON string literal of `value`, escaping quotes, backslashes, control characters and the
     /// line separators U+2028/U+2029; the rest of Unicode passes as UTF-8.
     public static func quote(_ value: String) -> String {
+        quote(value, forTerminal: false)
+    }
+
+    /// With `forTerminal`, also the scalars that reorder or hide text on a terminal (bidirectional
+    /// overrides, zero-width characters) are written as `\u` escapes: still the same JSON value.
+    public static func quote(_ value: String, forTerminal: Bool) -> String {
         var out = "\""
         out.reserveCapacity(value.utf8.count + 2)
         for scalar in value.unicodeScalars {
@@ -16,7 +22,8 @@ public enum JSONText {
             case "\u{08}": out += "\\b"
             case "\u{0C}": out += "\\f"
             default:
-                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029 {
+                if scalar.value < 0x20 || (0x7F...0x9F).contains(scalar.value) || scalar.value == 0x2028 || scalar.value == 0x2029
+                    || (forTerminal && TerminalText.isUnsafe(scalar.value)) {
                     let hex = String(scalar.value, radix: 16)
                     out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
                 } else {

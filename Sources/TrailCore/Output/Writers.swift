@@ -54,20 +54,22 @@ public func makeSink(_ format: OutputFormat, output: TextOutput, terminal: Bool,
     switch format {
     case .table: return TableSink(output: output, width: width, color: color)
     case .csv: return CSVSink(output: output)
-    case .json: return JSONSink(output: output, lines: false)
-    case .ndjson: return JSONSink(output: output, lines: true)
+    case .json: return JSONSink(output: output, lines: false, terminal: terminal)
+    case .ndjson: return JSONSink(output: output, lines: true, terminal: terminal)
     }
 }
 
 public final class JSONSink: RowSink {
     let output: TextOutput
     let lines: Bool
+    let terminal: Bool
     var columns: [String] = []
     var count = 0
 
-    public init(output: TextOutput, lines: Bool) {
+    public init(output: TextOutput, lines: Bool, terminal: Bool = false) {
         self.output = output
         self.lines = lines
+        self.terminal = terminal
     }
 
     public func begin(columns: [String]) {
@@ -84,8 +86,8 @@ public final class JSONSink: RowSink {
             case .null: text += "null"
             case .int(let v): text += String(v)
             case .real(let v): text += v.isFinite ? String(v) : "null"
-            case .text(let v): text += JSONText.quote(v)
-            case .list(let v): text += JSONText.array(v)
+            case .text(let v): text += JSONText.quote(v, forTerminal: terminal)
+            case .list(let v): text += "[" + v.map { JSONText.quote($0, forTerminal: terminal) }.joined(separator: ",") + "]"
             }
         }
         text += lines ? "}\n" : "}"
