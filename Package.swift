@@ -48,7 +48,7 @@ let package = Package(
             path: "Benchmarks/trail-samplegen"),
         .testTarget(
             name: "TrailCoreTests",
-            dependencies: ["TrailCore", "TrailFixtures"],
+            dependencies: ["TrailCore", "TrailFixtures", .product(name: "GRDB", package: "GRDB.swift")],
             exclude: ["Fixtures"]),
         .testTarget(
             name: "TrailEndToEndTests",

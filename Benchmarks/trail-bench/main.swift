@@ -45,6 +45,7 @@ struct Measure {
     var maxRSS: Int  // KiB
     var status: Int32
     var stdout: String
+    var stderr: String
     var cpu: Double { user + system }
 }
 
@@ -56,7 +57,8 @@ func measure(_ executable: String, _ arguments: [String], environment: [String: 
     var actions = posix_spawn_file_actions_t()
     posix_spawn_file_actions_init(&actions)
     posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+    let errPath = NSTemporaryDirectory() + "trail-bench-stderr-\(getpid())"
+    posix_spawn_file_actions_addopen(&actions, 2, errPath, O_WRONLY | O_CREAT | O_TRUNC, 0o600)
     posix_spawn_file_actions_addclose(&actions, fds[0])
     var env = ProcessInfo.processInfo.environment
     for (k, v) in environment { env[k] = v }
@@ -88,8 +90,10 @@ func measure(_ executable: String, _ arguments: [String], environment: [String: 
     let wall = Date().timeIntervalSince(start)
     func seconds(_ t: timeval) -> Double { Double(t.tv_sec) + Double(t.tv_usec) / 1e6 }
     let exitCode: Int32 = (status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f)
+    let stderr = (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? ""
+    try? FileManager.default.removeItem(atPath: errPath)
     return Measure(wall: wall, user: seconds(usage.ru_utime), system: seconds(usage.ru_stime), maxRSS: usage.ru_maxrss,
-                   status: exitCode, stdout: String(decoding: data, as: UTF8.self))
+                   status: exitCode, stdout: String(decoding: data, as: UTF8.self), stderr: stderr)
 }
 
 func files(under root: String) -> [String] {
@@ -168,7 +172,13 @@ var best: Measure?
 var records = 0
 for run in 0..<options.runs {
     removeDB()
-    let m = try measure(options.trail, ["import", "--quiet", "--format", "json", "--db", db, corpus])
+    var m = try measure(options.trail, ["import", "--quiet", "--format", "json", "--db", db, corpus],
+                        environment: ["TRAIL_TIMING": "1"])
+    // trail's own high-water mark: a child's rusage can inherit the spawner's peak.
+    if let line = m.stderr.split(separator: "\n").first(where: { $0.hasPrefix("timing: peak resident memory ") }),
+       let kib = Int(line.split(separator: " ")[4]) {
+        m.maxRSS = kib
+    }
     guard m.status == 0, let summary = try? JSONSerialization.jsonObject(with: Data(m.stdout.utf8)) as? [String: Any] else {
         print("trail import failed (status \(m.status)): \(m.stdout)")
         exit(1)

@@ -55,6 +55,9 @@ struct ImportCommand: ParsableCommand {
                               summary.records, summary.newRecords, mb, seconds)
             FileHandle.standardError.write(Data((line + "\n").utf8))
         }
+        if ProcessInfo.processInfo.environment["TRAIL_TIMING"] != nil, let peak = peakResidentKiB() {
+            FileHandle.standardError.write(Data("timing: peak resident memory \(peak) KiB\n".utf8))
+        }
         if !ok { throw ExitCode(1) }
     }
 }

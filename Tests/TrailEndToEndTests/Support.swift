@@ -87,24 +87,3 @@ func parseLines(_ text: String) throws -> [[String: Any]] {
     }
 }
 
-/// Runs `trail` and returns its exit status and peak RSS in KiB, from wait4's rusage (posix_spawn, since
-/// Foundation's Process reaps its children, and their rusage with them).
-func trailPeakRSS(_ arguments: [String], in folder: URL) throws -> (status: Int32, maxRSS: Int) {
-    var actions = posix_spawn_file_actions_t()
-    posix_spawn_file_actions_init(&actions)
-    defer { posix_spawn_file_actions_destroy(&actions) }
-    posix_spawn_file_actions_addopen(&actions, 1, "/dev/null", O_WRONLY, 0)
-    posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
-    let previous = FileManager.default.currentDirectoryPath
-    FileManager.default.changeCurrentDirectoryPath(folder.path)
-    defer { FileManager.default.changeCurrentDirectoryPath(previous) }
-    let argv = ([Binary.trail.path] + arguments).map { strdup($0) } + [nil]
-    defer { argv.forEach { free($0) } }
-    var pid: pid_t = 0
-    let spawned = posix_spawn(&pid, Binary.trail.path, &actions, nil, argv, environ)
-    guard spawned == 0 else { throw POSIXError(POSIXErrorCode(rawValue: spawned) ?? .EIO) }
-    var status: Int32 = 0
-    var usage = rusage()
-    while wait4(pid, &status, 0, &usage) < 0 && errno == EINTR {}
-    return ((status >> 8) & 0xff, usage.ru_maxrss)
-}

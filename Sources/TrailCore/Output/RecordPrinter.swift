@@ -59,18 +59,25 @@ public enum RecordPrinter {
 
     /// The stored record of `eventID`, read again from its source file and redacted.
     public static func show(eventID: String, store: Store) throws -> String {
-        guard let row = try store.dbQueue.read({ db in
-            try Row.fetchOne(db, sql: """
-                SELECT f.path, e.offset, e.length, e.embedded FROM events e JOIN files f ON f.id = e.file_id
-                WHERE e.event_id = ?
-                """, arguments: [eventID])
+        guard let row = try store.dbQueue.read({ db -> Row? in
+            var key = EventKey.hash(eventID)
+            for _ in 0..<64 {
+                let row = try Row.fetchOne(db, sql: """
+                    SELECT e.event_id, f.path, e.offset, e.length, e.embedded FROM events e JOIN files f ON f.id = e.file_id
+                    WHERE e.event_key = ?
+                    """, arguments: [key])
+                guard let row else { return nil }
+                if row["event_id"] == eventID { return row }
+                key = EventKey.probe(key)
+            }
+            return nil
         }) else {
             throw QueryError("no event \(eventID) in the store")
         }
-        let path: String = row[0]
-        let offset: Int = row[1]
-        let length: Int = row[2]
-        let embedded: Bool = row[3]
+        let path: String = row["path"]
+        let offset: Int = row["offset"]
+        let length: Int = row["length"]
+        let embedded: Bool = row["embedded"]
         var bytes = try readRange(path: path, offset: offset, length: length)
         if embedded {
             bytes = try lookupEventRecord(bytes, path: path)

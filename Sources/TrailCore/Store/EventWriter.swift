@@ -6,14 +6,31 @@ import GRDBSQLite
 /// SQLite's SQLITE_TRANSIENT, which Swift cannot import as a macro.
 let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 
+/// The store's key of an event id: a 64-bit FNV-1a hash. Two ids of one hash are told apart by probing
+/// (`probe`), so a collision never merges two records.
+public enum EventKey {
+    public static func hash(_ id: String) -> Int64 {
+        var h: UInt64 = 0xcbf29ce484222325
+        for byte in id.utf8 { h = (h ^ UInt64(byte)) &* 0x100000001b3 }
+        return Int64(bitPattern: h)
+    }
+
+    /// The next key to try after a collision.
+    public static func probe(_ key: Int64) -> Int64 {
+        Int64(bitPattern: UInt64(bitPattern: key) &+ 0x9E3779B97F4A7C15)
+    }
+}
+
 /// A record ready for the store: decoded and attributed on a worker thread.
 public struct ParsedRecord {
     public var framed: FramedRecord
     public var own: (Origin, Attribution)?
     public var minted: Origin?
+    public var key: Int64
 
     public init(_ framed: FramedRecord) {
         self.framed = framed
+        key = EventKey.hash(framed.key)
         own = IdentityRules.ownAttribution(framed.record)
         let r = framed.record
         minted = r.errorCode == nil && r.mint.accessKeyId != nil ? IdentityRules.mintedOrigin(r) : nil
@@ -60,7 +77,7 @@ final class EventWriter {
     private let insert: Statement
 
     static let columns = [
-        "event_id", "time", "account", "region", "service", "action", "event_type", "error_code", "source_ip",
+        "event_key", "event_id", "time", "account", "region", "service", "action", "event_type", "error_code", "source_ip",
         "user_agent", "resource", "read_only", "shared_event_id", "ui_type", "principal_id", "arn", "access_key_id",
         "user_name", "invoked_by", "on_behalf_of", "credential_id", "issuer_arn", "federated_provider",
         "session_created", "mfa_authenticated", "source_identity", "req_role_arn", "req_role_name", "req_permission_set", "req_session_name", "minted_key",
@@ -77,12 +94,15 @@ final class EventWriter {
         // (the file changed and is read again) is its position refreshed, so `show` finds it.
         insert = try db.cachedStatement(sql: """
             INSERT INTO events (\(names)) VALUES (\(marks))
-            ON CONFLICT(event_id) DO UPDATE SET
+            ON CONFLICT(event_key) DO UPDATE SET
                 offset = excluded.offset, length = excluded.length,
                 record_index = excluded.record_index, embedded = excluded.embedded
-            WHERE events.file_id = excluded.file_id
+            WHERE events.file_id = excluded.file_id AND events.event_id = excluded.event_id
             """)
+        existing = try db.cachedStatement(sql: "SELECT event_id FROM events WHERE event_key = ?")
     }
+
+    private let existing: Statement
 
     /// Stores one record; true if it was new.
     func write(_ p: ParsedRecord, fileID: Int64) throws -> Bool {
@@ -91,6 +111,7 @@ final class EventWriter {
         let m = r.mint
         let statement = insert.sqliteStatement
         var b = Binder(statement)
+        b.int(p.key)
         b.text(p.framed.key)
         b.int(r.eventTime)
         b.text(r.recipientAccountId ?? u.accountId)
@@ -142,13 +163,22 @@ final class EventWriter {
         b.int(Int64(p.framed.length))
         b.int(Int64(p.framed.index))
         b.bool(p.framed.embedded)
-        // An upsert that updates leaves the last rowid alone: zero before means "not inserted" after.
-        sqlite3_set_last_insert_rowid(db.sqliteConnection, 0)
-        let status = sqlite3_step(statement)
-        sqlite3_reset(statement)
-        guard status == SQLITE_DONE else {
-            throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        var key = p.key
+        for _ in 0..<64 {
+            // An upsert that updates leaves the last rowid alone: zero before means "not inserted" after.
+            sqlite3_set_last_insert_rowid(db.sqliteConnection, 0)
+            let status = sqlite3_step(statement)
+            sqlite3_reset(statement)
+            guard status == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            if sqlite3_last_insert_rowid(db.sqliteConnection) != 0 { return true }
+            // Stored already, or another id with the same hash: then try the next key.
+            let stored = try String.fetchOne(existing, arguments: [key])
+            if stored == nil || stored == p.framed.key { return false }
+            key = EventKey.probe(key)
+            sqlite3_bind_int64(statement, 1, key)
         }
-        return sqlite3_last_insert_rowid(db.sqliteConnection) != 0
+        throw DatabaseError(message: "too many event key collisions for \(p.framed.key)")
     }
 }

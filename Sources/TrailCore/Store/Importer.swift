@@ -255,6 +255,16 @@ struct PhaseClock {
     }
 }
 
+/// This process's peak resident memory in KiB (`VmHWM`), or nil where /proc is missing. Unlike the
+/// rusage a parent reads, it does not inherit the parent's peak through a vfork-based spawn.
+public func peakResidentKiB() -> Int? {
+    guard let status = try? String(contentsOfFile: "/proc/self/status", encoding: .utf8) else { return nil }
+    for line in status.split(separator: "\n") where line.hasPrefix("VmHWM:") {
+        return Int(line.dropFirst(6).trimmingCharacters(in: .whitespaces).split(separator: " ").first ?? "")
+    }
+    return nil
+}
+
 /// How far the workers may read ahead of the writer, in files.
 final class ReadAheadWindow: @unchecked Sendable {
     private let condition = NSCondition()

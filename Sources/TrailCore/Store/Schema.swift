@@ -42,7 +42,8 @@ enum Schema {
                 -- One row per distinct record. Secrets are never columns: they are not even parsed.
                 CREATE TABLE events (
                     id INTEGER PRIMARY KEY,
-                    event_id TEXT NOT NULL UNIQUE,  -- eventID, or 'sha:' + a hash of the record's bytes
+                    event_key INTEGER NOT NULL UNIQUE, -- 64-bit hash of event_id (probed on collision): a small index
+                    event_id TEXT NOT NULL,         -- eventID, or 'hash:' + a hash of the record's bytes
                     time INTEGER,                   -- eventTime, seconds since 1970 UTC
                     account TEXT,                   -- recipientAccountId, else userIdentity.accountId
                     region TEXT,
