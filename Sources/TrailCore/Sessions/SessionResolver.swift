@@ -156,98 +156,70 @@ struct SessionResolver {
             """)
     }
 
-    private struct Node {
-        var id: Int64
-        var key: String
-        var minted: Bool
-        var action: String?
-        var roleArn: String?
-        var sessionName: String?
-        var assumedRoleArn: String?
-        var federatedProvider: String?
-        var callerKey: String?
-        var mintedOrigin: Origin?
-        var callerOwn: Origin?
-        var current: (String?, String?, String?, String)
-    }
-
-    private struct Resolved {
-        var origin: Origin
-        var attribution: Attribution
-        var chain: [String]
-    }
-
-    /// Every session's origin, following role chains through the sessions that minted them.
+    /// Every session's origin, following role chains through the sessions that minted them, in SQL: a
+    /// working table resolved level by level, so memory does not grow with the number of sessions.
     private func resolveOrigins(_ db: Database) throws {
-        var nodes: [String: Node] = [:]
-        let rows = try Row.fetchCursor(db, sql: """
-            SELECT s.id, s.access_key_id, s.minted_by, s.action, s.role_arn, s.session_name, s.assumed_role_arn,
-                   s.federated_provider,
-                   COALESCE(t.access_key_id, m.access_key_id),
-                   COALESCE(t.minted_identity, m.minted_identity), COALESCE(t.minted_kind, m.minted_kind),
-                   COALESCE(t.own_identity, m.own_identity), COALESCE(t.own_kind, m.own_kind),
-                   s.identity, s.kind, s.attribution, s.chain
+        try db.execute(sql: """
+            DROP TABLE IF EXISTS temp.resolution;
+            CREATE TEMP TABLE resolution (
+                id INTEGER PRIMARY KEY, parent INTEGER, role TEXT, is_role INTEGER,
+                identity TEXT, kind TEXT, attribution TEXT, chain TEXT, done INTEGER NOT NULL);
+
+            INSERT INTO resolution
+            SELECT s.id, p.id, s.role_arn,
+                   COALESCE(s.action, '') NOT IN ('GetSessionToken', 'GetFederationToken'),
+                   -- Where the chain starts: an orphan's fallback, the minting record's own origin, or its caller.
+                   CASE WHEN s.minted_by IS NULL THEN
+                            CASE WHEN substr(s.role_name, 1, 15) = 'AWSReservedSSO_' AND s.session_name IS NOT NULL
+                                 THEN s.session_name
+                                 ELSE COALESCE(s.assumed_role_arn, s.role_arn, s.access_key_id) END
+                        ELSE COALESCE(t.minted_identity, m.minted_identity, t.own_identity, m.own_identity,
+                                      s.assumed_role_arn, s.access_key_id) END,
+                   CASE WHEN s.minted_by IS NULL THEN
+                            CASE WHEN substr(s.role_name, 1, 15) = 'AWSReservedSSO_' AND s.session_name IS NOT NULL THEN 'sso'
+                                 WHEN s.federated_provider LIKE '%token.actions.githubusercontent.com%' THEN 'github-actions'
+                                 ELSE 'unknown' END
+                        WHEN COALESCE(t.minted_identity, m.minted_identity) IS NOT NULL THEN COALESCE(t.minted_kind, m.minted_kind)
+                        ELSE COALESCE(t.own_kind, m.own_kind, 'unknown') END,
+                   CASE WHEN s.minted_by IS NOT NULL AND COALESCE(t.minted_identity, m.minted_identity) IS NOT NULL
+                        THEN 'key' ELSE 'inferred' END,
+                   CASE WHEN s.role_arn IS NOT NULL THEN json_array(s.role_arn) ELSE '[]' END,
+                   p.id IS NULL
             FROM sessions s
             LEFT JOIN events m ON m.id = s.minted_by
             LEFT JOIN events t ON t.id = m.twin_of
+            LEFT JOIN sessions p ON s.minted_by IS NOT NULL AND p.access_key_id = COALESCE(t.access_key_id, m.access_key_id)
+                                 AND p.id != s.id;
             """)
-        while let row = try rows.next() {
-            func origin(_ i: Int, _ k: Int) -> Origin? {
-                guard let identity: String = row[i], let kindText: String = row[k],
-                      let kind = IdentityKind(rawValue: kindText) else { return nil }
-                return Origin(identity, kind)
-            }
-            let mintedBy: Int64? = row[2]
-            let node = Node(id: row[0], key: row[1], minted: mintedBy != nil, action: row[3], roleArn: row[4],
-                            sessionName: row[5], assumedRoleArn: row[6], federatedProvider: row[7], callerKey: row[8],
-                            mintedOrigin: origin(9, 10), callerOwn: origin(11, 12),
-                            current: (row[13], row[14], row[15], row[16]))
-            nodes[node.key] = node
+        // A session minted by another session inherits its origin, one level of the chains at a time.
+        for _ in 0..<64 {
+            try db.execute(sql: """
+                UPDATE resolution SET
+                    identity = p.identity, kind = p.kind,
+                    attribution = CASE WHEN p.attribution = 'inferred' THEN 'inferred' ELSE 'key' END,
+                    chain = CASE WHEN resolution.is_role THEN
+                                 CASE WHEN resolution.role IS NOT NULL THEN json_insert(p.chain, '$[#]', resolution.role)
+                                      ELSE p.chain END
+                            ELSE '[]' END,
+                    done = 1
+                FROM resolution AS p
+                WHERE resolution.parent = p.id AND resolution.done = 0 AND p.done = 1
+                """)
+            if db.changesCount == 0 { break }
         }
-        var memo: [String: Resolved] = [:]
-        var visiting: Set<String> = []
+        // What is left is a cycle or a chain deeper than any AWS allows: a crafted log. Cut it.
+        try db.execute(sql: """
+            UPDATE resolution SET identity = (SELECT COALESCE(assumed_role_arn, access_key_id) FROM sessions WHERE id = resolution.id),
+                                  kind = 'unknown', attribution = 'inferred', done = 1
+            WHERE done = 0;
 
-        func resolve(_ key: String, depth: Int = 0) -> Resolved {
-            if let done = memo[key] { return done }
-            let node = nodes[key]!
-            let ownChain = node.roleArn.map { [$0] } ?? []
-            var result: Resolved
-            if !node.minted {
-                let origin = IdentityRules.orphanOrigin(roleArn: node.roleArn, sessionName: node.sessionName,
-                                                        assumedRoleArn: node.assumedRoleArn,
-                                                        federatedProvider: node.federatedProvider)
-                result = Resolved(origin: origin, attribution: .inferred, chain: ownChain)
-            } else if let caller = node.callerKey, caller != key, nodes[caller] != nil {
-                if visiting.contains(key) || depth > 64 {
-                    // A cycle or a chain this long cannot happen in AWS; a crafted log must not hang or crash us.
-                    return Resolved(origin: Origin(node.assumedRoleArn ?? key, .unknown), attribution: .inferred, chain: ownChain)
-                }
-                visiting.insert(key)
-                let parent = resolve(caller, depth: depth + 1)
-                visiting.remove(key)
-                let isRoleSession = MintAction(rawValue: node.action ?? "")?.assumesRole ?? true
-                result = Resolved(origin: parent.origin,
-                                  attribution: parent.attribution == .inferred ? .inferred : .key,
-                                  chain: isRoleSession ? parent.chain + ownChain : [])
-            } else if let origin = node.mintedOrigin {
-                result = Resolved(origin: origin, attribution: .key, chain: ownChain)
-            } else if let own = node.callerOwn {
-                result = Resolved(origin: own, attribution: .inferred, chain: ownChain)
-            } else {
-                result = Resolved(origin: Origin(node.assumedRoleArn ?? key, .unknown), attribution: .inferred, chain: ownChain)
-            }
-            memo[key] = result
-            return result
-        }
+            UPDATE sessions SET identity = r.identity, kind = r.kind, attribution = r.attribution, chain = r.chain
+            FROM resolution AS r
+            WHERE sessions.id = r.id
+              AND (sessions.identity IS NOT r.identity OR sessions.kind IS NOT r.kind
+                   OR sessions.attribution IS NOT r.attribution OR sessions.chain IS NOT r.chain);
 
-        let update = try db.makeStatement(sql: "UPDATE sessions SET identity = ?, kind = ?, attribution = ?, chain = ? WHERE id = ?")
-        for (key, node) in nodes {
-            let r = resolve(key)
-            let chain = JSONText.array(r.chain)
-            if node.current.0 != r.origin.identity || node.current.1 != r.origin.kind.rawValue
-                || node.current.2 != r.attribution.rawValue || node.current.3 != chain {
-                try update.execute(arguments: [r.origin.identity, r.origin.kind.rawValue, r.attribution.rawValue, chain, node.id])
-            }
-        }
+            DROP TABLE temp.resolution;
+            """)
     }
 }
