@@ -164,6 +164,10 @@ import Testing
         let ids = try #require(GitHubSubject("repository_owner_id:123:repository_id:456:ref:refs/heads/main"))
         #expect(ids.repository == nil && ids.ref == "refs/heads/main")
         #expect(GitHubSubject("not-a-subject") == nil)
+        #expect(GitHubSubject.repository(of: "repo:acme/api:pull_request") == "acme/api")
+        #expect(GitHubSubject.repository(of: "repository_owner:acme:repository:api:ref:x") == "acme/api")
+        #expect(GitHubSubject.looksLikeRepository("acme/api") && GitHubSubject.looksLikeRepository("a-b.c/d_e"))
+        #expect(!GitHubSubject.looksLikeRepository("alice@example.com") && !GitHubSubject.looksLikeRepository("a/b/c"))
     }
 }
 

@@ -49,6 +49,27 @@ public struct GitHubSubject: Sendable, Equatable {
         guard repository != nil || !claims.isEmpty else { return nil }
     }
 
+    /// The repository alone, fast for the usual `repo:OWNER/NAME:…` subjects (queries call it per row).
+    public static func repository(of subject: String) -> String? {
+        let utf8 = subject.utf8
+        if utf8.starts(with: "repo:".utf8) {
+            let rest = utf8.index(utf8.startIndex, offsetBy: 5)
+            let end = utf8[rest...].firstIndex(of: UInt8(ascii: ":")) ?? utf8.endIndex
+            return rest == end ? nil : String(subject[rest..<end])
+        }
+        return GitHubSubject(subject)?.repository
+    }
+
+    /// Whether a `--who` value can name a repository: `OWNER/NAME` of GitHub's characters.
+    public static func looksLikeRepository(_ text: String) -> Bool {
+        let parts = text.split(separator: "/", omittingEmptySubsequences: false)
+        return parts.count == 2 && parts.allSatisfy { part in
+            !part.isEmpty && part.unicodeScalars.allSatisfy {
+                ($0 >= "a" && $0 <= "z") || ($0 >= "A" && $0 <= "Z") || ($0 >= "0" && $0 <= "9") || "-_.".unicodeScalars.contains($0)
+            }
+        }
+    }
+
     /// The branch of a `refs/heads/` ref.
     public var branch: String? {
         guard let ref, ref.hasPrefix("refs/heads/") else { return nil }

@@ -32,7 +32,7 @@ public struct Filters: Sendable, Equatable {
         if let who {
             var repository = who.hasPrefix("repo:") ? String(who.dropFirst(5)) : who
             if repository.hasSuffix(":") { repository.removeLast() }
-            p["who_repo"] = .text(repository)
+            p["who_repo"] = GitHubSubject.looksLikeRepository(repository) ? .text(repository) : .null
         } else {
             p["who_repo"] = .null
         }

@@ -11,6 +11,12 @@ enum Schema {
         ("events_key", "ON events(access_key_id) WHERE access_key_id IS NOT NULL"),
         ("events_shared", "ON events(shared_event_id) WHERE shared_event_id IS NOT NULL"),
         ("events_minting", "ON events(req_role_name) WHERE req_role_arn IS NOT NULL"),
+        // What `--who` looks up besides sessions: origins the records name themselves, GitHub subjects
+        // of web identity calls, cross-account copies and Identity Center user ids.
+        ("events_own", "ON events(own_identity) WHERE own_attribution = 'direct' OR access_key_id IS NULL"),
+        ("events_github", "ON events(own_identity) WHERE own_kind = 'github-actions'"),
+        ("events_twin", "ON events(twin_of) WHERE twin_of IS NOT NULL"),
+        ("events_on_behalf_of", "ON events(on_behalf_of) WHERE on_behalf_of IS NOT NULL"),
     ]
 
     static func createEventIndexes(_ db: Database) throws {

@@ -23,7 +23,7 @@ public final class Store {
     /// `github_repo(subject)`: the repository a GitHub Actions subject names (custom templates included).
     static let githubRepository = DatabaseFunction("github_repo", argumentCount: 1, pure: true) { values in
         guard let subject = String.fromDatabaseValue(values[0]) else { return nil }
-        return GitHubSubject(subject)?.repository
+        return GitHubSubject.repository(of: subject)
     }
 
     /// `github_context(subject)`: the rest of the subject: ref, environment, pull_request, custom claims.
