@@ -117,6 +117,9 @@ import Testing
         #expect(EventTime.parseISO("2022-12-11T20:42:55+01:00") == t)
         #expect(EventTime.format(t!) == "2022-12-11T19:42:55Z")
         #expect(EventTime.parseISO("not a time") == nil)
+        // Found by the decoder fuzzer: a year that overflows the day arithmetic.
+        #expect(EventTime.parseExpiration("Jan 3, 2022666666666666 9:03:34 PM") == nil)
+        #expect(EventTime.parseExpiration("Jan 3, 99999999999999999999 9:03:34 PM") == nil)
     }
 }
 
