@@ -42,7 +42,10 @@ import TrailFixtures
         #expect(result.status == 0)
         let line = try #require(result.stderr.split(separator: "\n").first { $0.hasPrefix("timing: peak resident memory ") })
         let rss = Int(line.split(separator: " ")[4]) ?? 0
-        #expect(rss > 4 * 1024 && rss < 100 * 1024, "peak RSS \(rss / 1024) MiB")
+        // Under a sanitizer (shadow memory, quarantine) the bound does not apply; the import must still succeed.
+        if !underSanitizer {
+            #expect(rss > 4 * 1024 && rss < 100 * 1024, "peak RSS \(rss / 1024) MiB")
+        }
         print("streaming: peak RSS \(rss / 1024) MiB for \(n) records")
         let who = try trail(["who", "--role", "GitHubOIDC", "--db", "big.db", "--format", "ndjson"], in: ws.url)
         let row = try #require(try parseLines(who.stdout).first)

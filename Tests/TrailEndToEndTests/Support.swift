@@ -9,7 +9,9 @@ enum Binary {
 
     /// The `trail` built beside the tests (`swift test` builds every product of the package).
     static let trail: URL = {
-        let candidates = [".build/debug/trail", ".build/release/trail"].map { packageRoot.appendingPathComponent($0) }
+        // Beside the test executable first (whatever --scratch-path or sanitizer build made it), then the usual places.
+        let beside = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("trail")
+        let candidates = [beside] + [".build/debug/trail", ".build/release/trail"].map { packageRoot.appendingPathComponent($0) }
         if let found = candidates.first(where: { FileManager.default.isExecutableFile(atPath: $0.path) }) { return found }
         // Built by another path (a custom --scratch-path): build it here once.
         let build = Process()
@@ -87,3 +89,10 @@ func parseLines(_ text: String) throws -> [[String: Any]] {
     }
 }
 
+
+/// True when this test process runs under AddressSanitizer or ThreadSanitizer (`swift test --sanitize=…`).
+let underSanitizer: Bool = {
+    let handle = dlopen(nil, RTLD_NOW)
+    defer { dlclose(handle) }
+    return dlsym(handle, "__asan_init") != nil || dlsym(handle, "__tsan_init") != nil
+}()
