@@ -93,6 +93,6 @@ func parseLines(_ text: String) throws -> [[String: Any]] {
 /// True when this test process runs under AddressSanitizer or ThreadSanitizer (`swift test --sanitize=…`).
 let underSanitizer: Bool = {
     let handle = dlopen(nil, RTLD_NOW)
-    defer { dlclose(handle) }
+    defer { if let handle { dlclose(handle) } }
     return dlsym(handle, "__asan_init") != nil || dlsym(handle, "__tsan_init") != nil
 }()
