@@ -156,3 +156,19 @@ import TrailFixtures
         #expect(interrupted > 0)
     }
 }
+
+@Suite struct StorePathsTests {
+    @Test func filesAreKnownByTheirAbsolutePathFromAnyFolder() throws {
+        let ws = Workspace()
+        let record = #"{"eventVersion":"1.08","eventID":"abs-1","eventTime":"2026-11-01T00:00:00Z","eventName":"ListBuckets"}"#
+        try ws.write("logs/a.json", "[" + record + "]")
+        try FileManager.default.createDirectory(at: ws.url.appendingPathComponent("elsewhere"), withIntermediateDirectories: true)
+        let db = ws.url.appendingPathComponent("t.db").path
+        try trail(["import", "-q", "--db", db, "logs"], in: ws.url)
+        let again = try trail(["import", "--format", "json", "--db", db, "../logs"], in: ws.url.appendingPathComponent("elsewhere"))
+        #expect(again.stdout.contains("\"unchanged\":1"), "\(again.stdout)")
+        let shown = try trail(["show", "abs-1", "--db", db], in: ws.url.appendingPathComponent("elsewhere"))
+        #expect(shown.status == 0, "\(shown.stderr)")
+        #expect(shown.stdout.contains("\"abs-1\""))
+    }
+}

@@ -25,10 +25,16 @@ public enum FileFinder {
         return extensions.contains { lower.hasSuffix($0) }
     }
 
+    /// The path made absolute and tidied (`./logs/../logs` is `/home/me/logs`): the store keys files by it,
+    /// so that imports from another folder find them unchanged and `trail show` can read them again.
+    public static func absolute(_ path: String) -> String {
+        URL(fileURLWithPath: path).standardizedFileURL.path
+    }
+
     public static func find(_ paths: [String]) -> FileListing {
         var listing = FileListing()
         var seen = Set<String>()
-        for path in paths {
+        for path in paths.map(absolute) {
             var st = stat()
             guard stat(path, &st) == 0 else {
                 listing.missing.append((path, String(cString: strerror(errno))))
