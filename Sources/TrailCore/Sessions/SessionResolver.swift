@@ -137,10 +137,11 @@ struct SessionResolver {
                 WHERE s.access_key_id = ? AND e.source_ip IS NOT NULL
                 """, arguments: [key])
         }
+        // An orphan's address is that of its first call (a minted session has its minting call's).
         try db.execute(sql: """
             UPDATE sessions SET first_ip = (SELECT e.source_ip FROM events e WHERE \(Self.signedBy("sessions"))
                                            ORDER BY e.time, e.event_id LIMIT 1)
-            WHERE first_ip IS NULL AND calls > 0
+            WHERE first_ip IS NULL AND calls > 0 AND minted_by IS NULL
             """)
     }
 

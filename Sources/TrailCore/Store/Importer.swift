@@ -58,7 +58,7 @@ public struct ImportOptions: Sendable {
     public var commitEvery = 5_000
     public var commitSeconds = 1.0
     /// Files read ahead of the writer at most: what bounds memory, whatever the tree's size.
-    public var readAhead = 8
+    public var readAhead = 4
     /// Above this many bytes to read, and more than the store already holds, the event indexes are
     /// dropped for the import and built again after it.
     public var bulkBytes: Int64 = 16 << 20
