@@ -11,6 +11,8 @@ enum Schema {
         ("events_key", "ON events(access_key_id) WHERE access_key_id IS NOT NULL"),
         ("events_shared", "ON events(shared_event_id) WHERE shared_event_id IS NOT NULL"),
         ("events_minting", "ON events(req_role_name) WHERE req_role_arn IS NOT NULL"),
+        // Failed attempts to assume a role: few, and `who` reads them all for its `denied`.
+        ("events_denied", "ON events(req_role_name, req_permission_set, req_role_arn) WHERE req_role_arn IS NOT NULL AND error_code IS NOT NULL"),
         // What `--who` looks up besides sessions: origins the records name themselves, GitHub subjects
         // of web identity calls, cross-account copies and Identity Center user ids.
         ("events_own", "ON events(own_identity) WHERE own_attribution = 'direct' OR access_key_id IS NULL"),
