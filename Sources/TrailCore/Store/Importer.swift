@@ -57,6 +57,10 @@ public struct ImportOptions: Sendable {
     /// so that a killed import keeps most of its work.
     public var commitEvery = 5_000
     public var commitSeconds = 1.0
+    /// In a bulk import, commits are rarer: each one writes every index page dirtied since the last, and
+    /// with random keys that is most of the index.
+    public var bulkCommitEvery = 100_000
+    public var bulkCommitSeconds = 5.0
     /// Files read ahead of the writer at most: what bounds memory, whatever the tree's size.
     public var readAhead = 4
     /// Above this many bytes to read, and more than the store already holds, the event indexes are
@@ -202,8 +206,8 @@ public final class Importer {
                 window.advance()
                 filesDone += 1
                 bytesDone += file.size
-                if sinceCommit >= options.commitEvery || index == todo.count - 1
-                    || Date().timeIntervalSince(lastCommit) >= options.commitSeconds {
+                if sinceCommit >= (bulk ? options.bulkCommitEvery : options.commitEvery) || index == todo.count - 1
+                    || Date().timeIntervalSince(lastCommit) >= (bulk ? options.bulkCommitSeconds : options.commitSeconds) {
                     try db.execute(sql: "COMMIT")
                     inTransaction = false
                     sinceCommit = 0
