@@ -30,3 +30,83 @@ import Testing
         #expect(ids == ["first", "second", "third"])
     }
 }
+
+@Suite struct BulkImportTests {
+    /// A tree with records delivered twice, within the import and against the store.
+    func tree(_ folder: TemporaryFolder) throws -> [String] {
+        func record(_ id: String) -> String {
+            #"{"eventVersion":"1.08","eventID":"\#(id)","eventTime":"2026-11-01T00:00:00Z","eventName":"ListBuckets","eventSource":"s3.amazonaws.com"}"#
+        }
+        let first = try folder.write("first/a.json", "[" + record("old-1") + "]")
+        try folder.write("bulk/b.json", "[" + ["old-1", "n-1", "n-2", "n-1"].map(record).joined(separator: ",") + "]")
+        try folder.write("bulk/c.json", #"{"Records":["# + ["n-2", "n-3"].map(record).joined(separator: ",") + "]}")
+        return [first, folder.url.appendingPathComponent("bulk").path]
+    }
+
+    @Test func aBulkImportStoresEachRecordOnceAndCountsTheNewOnes() throws {
+        for bulk in [false, true] {
+            let folder = TemporaryFolder()
+            let paths = try tree(folder)
+            let t = try TestStore()
+            try t.importPaths([paths[0]])
+            var options = ImportOptions()
+            options.bulk = bulk
+            let summary = try Importer(store: t.store, options: options).run(paths: [paths[1]], report: { _ in })
+            #expect(summary.records == 6, "bulk \(bulk)")
+            #expect(summary.newRecords == 3, "bulk \(bulk)")
+            let ids = try t.store.dbQueue.read { db in try String.fetchAll(db, sql: "SELECT event_id FROM events ORDER BY event_id") }
+            #expect(ids == ["n-1", "n-2", "n-3", "old-1"], "bulk \(bulk)")
+            let indexes = try t.store.dbQueue.read { db in
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
+            }
+            #expect(indexes.contains("events_event_key") && indexes.contains("events_time"), "bulk \(bulk)")
+        }
+    }
+
+    @Test func restoringTheKeyKeepsTheFirstCopyAndMovesACollidingId() throws {
+        let t = try TestStore()
+        try t.store.dbQueue.write { db in
+            try Schema.dropEventIndexes(db)
+            for (id, key) in [("a", 7), ("b", 7), ("a", 7), ("c", 9)] {
+                try db.execute(sql: """
+                    INSERT INTO events (event_key, event_id, file_id, offset, length, record_index, embedded)
+                    VALUES (?, ?, 1, 0, 0, 0, 0)
+                    """, arguments: [key, id])
+            }
+            try Schema.restoreEventIndexes(db)
+        }
+        let rows = try t.store.dbQueue.read { db in try Row.fetchAll(db, sql: "SELECT id, event_id, event_key FROM events ORDER BY id") }
+        #expect(rows.map { $0["event_id"] as String } == ["a", "b", "c"])
+        #expect(rows[0]["event_key"] as Int64 == 7)
+        #expect(rows[1]["event_key"] as Int64 == EventKey.probe(7))
+        // And the writer finds the moved id where it is.
+        let inserted = try t.store.dbQueue.write { db in
+            try EventWriter(db: db).write(try EventWriterTests().parsed("b", key: 7), fileID: 1)
+        }
+        #expect(!inserted)
+    }
+}
+
+extension BulkImportTests {
+    @Test func aBulkImportKilledBeforeItsIndexesWereBuiltIsRepairedWhenTheStoreOpens() throws {
+        let t = try TestStore()
+        let path = t.store.path
+        try t.store.dbQueue.write { db in
+            // What a kill leaves: no indexes, a duplicate of a committed record.
+            try Schema.dropEventIndexes(db)
+            for id in ["x", "y", "x"] {
+                try db.execute(sql: """
+                    INSERT INTO events (event_key, event_id, file_id, offset, length, record_index, embedded)
+                    VALUES (?, ?, 1, 0, 0, 0, 0)
+                    """, arguments: [EventKey.hash(id), id])
+            }
+        }
+        let reopened = try Store(path: path)
+        let ids = try reopened.dbQueue.read { db in try String.fetchAll(db, sql: "SELECT event_id FROM events ORDER BY id") }
+        #expect(ids == ["x", "y"])
+        let indexes = try reopened.dbQueue.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
+        }
+        #expect(Set(Schema.eventIndexes.map(\.name) + ["events_event_key"]).isSubset(of: Set(indexes)))
+    }
+}

@@ -86,13 +86,17 @@ final class EventWriter {
         "own_kind", "own_attribution", "file_id", "offset", "length", "record_index", "embedded",
     ]
 
-    init(db: Database) throws {
+    /// In a bulk import the unique key is dropped: every record is inserted, duplicates removed at the end.
+    let bulk: Bool
+
+    init(db: Database, bulk: Bool = false) throws {
         self.db = db
+        self.bulk = bulk
         let names = EventWriter.columns.joined(separator: ", ")
         let marks = Array(repeating: "?", count: EventWriter.columns.count).joined(separator: ", ")
         // A record seen again keeps its first row; only where that row came from this same file
         // (the file changed and is read again) is its position refreshed, so `show` finds it.
-        insert = try db.cachedStatement(sql: """
+        insert = try db.cachedStatement(sql: bulk ? "INSERT INTO events (\(names)) VALUES (\(marks))" : """
             INSERT INTO events (\(names)) VALUES (\(marks))
             ON CONFLICT(event_key) DO UPDATE SET
                 offset = excluded.offset, length = excluded.length,
@@ -172,7 +176,7 @@ final class EventWriter {
             guard status == SQLITE_DONE else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
-            if sqlite3_last_insert_rowid(db.sqliteConnection) != 0 { return true }
+            if bulk || sqlite3_last_insert_rowid(db.sqliteConnection) != 0 { return true }
             // Stored already, or another id with the same hash: then try the next key.
             let stored = try String.fetchOne(existing, arguments: [key])
             if stored == nil || stored == p.framed.key { return false }

@@ -66,6 +66,8 @@ public struct ImportOptions: Sendable {
     /// Above this many bytes to read, and more than the store already holds, the event indexes are
     /// dropped for the import and built again after it.
     public var bulkBytes: Int64 = 16 << 20
+    /// Forces bulk mode on or off (nil: decided by `bulkBytes` and the store's size).
+    public var bulk: Bool?
     public init() {}
 }
 
@@ -140,16 +142,18 @@ public final class Importer {
         var bytesDone: Int64 = 0
         try store.dbQueue.writeWithoutTransaction { db in
             let stored = try Int64.fetchOne(db, sql: "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()") ?? 0
-            let bulk = totalBytes >= options.bulkBytes && totalBytes > stored
-            if bulk { try Schema.dropEventIndexes(db) }
-            defer {
-                if bulk {
-                    var clock = PhaseClock()
-                    try? Schema.createEventIndexes(db)
-                    clock.lap("build indexes")
-                }
+            let bulk = options.bulk ?? (totalBytes >= options.bulkBytes && totalBytes > stored)
+            var storedBefore = 0
+            if bulk {
+                storedBefore = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0
+                try Schema.dropEventIndexes(db)
             }
-            let writer = try EventWriter(db: db)
+            var restored = false
+            defer {
+                // After a failure too: a store is never left without its indexes when it can be helped.
+                if bulk && !restored { try? Schema.restoreEventIndexes(db) }
+            }
+            let writer = try EventWriter(db: db, bulk: bulk)
             var inTransaction = false
             var sinceCommit = 0
             var lastCommit = Date()
@@ -214,6 +218,16 @@ public final class Importer {
                     lastCommit = Date()
                 }
                 progress?(filesDone, todo.count, summary.records, bytesDone, totalBytes)
+            }
+            if bulk {
+                var clock = PhaseClock()
+                try db.inTransaction {
+                    try Schema.restoreEventIndexes(db)
+                    return .commit
+                }
+                restored = true
+                summary.newRecords = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") ?? 0) - storedBefore
+                clock.lap("remove duplicates and build indexes")
             }
         }
         done.wait()

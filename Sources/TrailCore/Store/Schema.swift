@@ -27,10 +27,62 @@ enum Schema {
         }
     }
 
+    /// Drops the event indexes for a bulk import, the unique key's too: the import then stores every
+    /// record and `restoreEventIndexes` removes the duplicates in one sorted pass.
     static func dropEventIndexes(_ db: Database) throws {
         for index in eventIndexes {
             try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)")
         }
+        try db.execute(sql: "DROP INDEX IF EXISTS events_event_key")
+    }
+
+    /// Builds the indexes a bulk import dropped (or that a killed one left missing). Without the unique
+    /// key, first keeps one row per event id (the first stored) and gives a colliding id the next free key.
+    static func restoreEventIndexes(_ db: Database) throws {
+        let hasKey = try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'events_event_key')") ?? false
+        if !hasKey {
+            // Most bulk imports hold no duplicate: then one sorted build is all it takes.
+            do {
+                try db.execute(sql: "SAVEPOINT unique_key")
+                try db.execute(sql: "CREATE UNIQUE INDEX events_event_key ON events(event_key)")
+                try db.execute(sql: "RELEASE unique_key")
+                try createEventIndexes(db)
+                return
+            } catch let error as DatabaseError where error.resultCode == .SQLITE_CONSTRAINT {
+                try db.execute(sql: "ROLLBACK TO unique_key")
+                try db.execute(sql: "RELEASE unique_key")
+            }
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS events_event_key_dups ON events(event_key)")
+            try db.execute(sql: """
+                DELETE FROM events WHERE id IN (
+                    SELECT e.id FROM events e
+                    JOIN (SELECT event_key, event_id, MIN(id) AS keep FROM events
+                          WHERE event_key IN (SELECT event_key FROM events GROUP BY event_key HAVING COUNT(*) > 1)
+                          GROUP BY event_key, event_id) d
+                      ON d.event_key = e.event_key AND d.event_id = e.event_id
+                    WHERE e.id != d.keep)
+                """)
+            let collisions = try Row.fetchAll(db, sql: """
+                SELECT id, event_key FROM events
+                WHERE event_key IN (SELECT event_key FROM events GROUP BY event_key HAVING COUNT(*) > 1)
+                ORDER BY event_key, id
+                """)
+            var previous: Int64?
+            for row in collisions {
+                let id: Int64 = row[0]
+                let key: Int64 = row[1]
+                defer { previous = key }
+                guard previous == key else { continue }  // the first of a key keeps it
+                var next = EventKey.probe(key)
+                while try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM events WHERE event_key = ?)", arguments: [next]) ?? false {
+                    next = EventKey.probe(next)
+                }
+                try db.execute(sql: "UPDATE events SET event_key = ? WHERE id = ?", arguments: [next, id])
+            }
+            try db.execute(sql: "DROP INDEX events_event_key_dups")
+            try db.execute(sql: "CREATE UNIQUE INDEX events_event_key ON events(event_key)")
+        }
+        try createEventIndexes(db)
     }
 
     static func migrator() -> DatabaseMigrator {
@@ -50,7 +102,7 @@ enum Schema {
                 -- One row per distinct record. Secrets are never columns: they are not even parsed.
                 CREATE TABLE events (
                     id INTEGER PRIMARY KEY,
-                    event_key INTEGER NOT NULL UNIQUE, -- 64-bit hash of event_id (probed on collision): a small index
+                    event_key INTEGER NOT NULL,    -- 64-bit hash of event_id (probed on collision), unique: events_event_key
                     event_id TEXT NOT NULL,         -- eventID, or 'hash:' + a hash of the record's bytes
                     time INTEGER,                   -- eventTime, seconds since 1970 UTC
                     account TEXT,                   -- recipientAccountId, else userIdentity.accountId
@@ -103,6 +155,7 @@ enum Schema {
                     record_index INTEGER NOT NULL,
                     embedded INTEGER NOT NULL      -- 1: a CloudTrailEvent string of lookup-events output
                 );
+                CREATE UNIQUE INDEX events_event_key ON events(event_key);
 
                 -- One row per session: minted (a minting record is stored) or orphan (known from its calls).
                 CREATE TABLE sessions (

@@ -57,7 +57,7 @@ public final class Store {
         }
         dbQueue = try DatabaseQueue(path: path, configuration: config)
         try Schema.migrator().migrate(dbQueue)
-        try dbQueue.write { db in try Schema.createEventIndexes(db) }
+        try dbQueue.write { db in try Schema.restoreEventIndexes(db) }
         for suffix in ["-wal", "-shm"] {
             chmod(path + suffix, 0o600)
         }
