@@ -196,7 +196,6 @@ public struct SampleScenario {
             }
 
             // The leftover IAM user with a long-lived key, and the session and federation tokens it mints.
-            let userArn = "arn:aws:iam::\(Self.prod):user/legacy-deployer"
             let akia = "AKIAIOSFODNN7LEGACY1"
             let user = Caller.iamUser(account: Self.prod, name: "legacy-deployer", key: akia)
             for i in 0..<5 {
@@ -220,7 +219,6 @@ public struct SampleScenario {
                 b.emit(time: t0 + 42100, recipient: Self.prod, region: "us-east-1", caller: federated,
                        service: "s3.amazonaws.com", action: "GetObject", ip: "198.18.0.55",
                        request: .obj([("bucketName", "acme-backups"), ("key", "db/latest.dump")]))
-                _ = userArn
             }
 
             // A fork tries the production role and is denied; its user agent carries a terminal escape.

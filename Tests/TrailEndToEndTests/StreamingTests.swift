@@ -71,3 +71,43 @@ import TrailFixtures
         #expect(summary["failed"] == 0)
     }
 }
+
+@Suite struct SampleLogsTests {
+    /// Every file under a folder, by relative path, decompressed.
+    func contents(_ root: URL) throws -> [String: [UInt8]] {
+        var out: [String: [UInt8]] = [:]
+        for file in FileFinder.find([root.path]).files {
+            let reader = try GzipReader(path: file.path)
+            var bytes: [UInt8] = []
+            var chunk = [UInt8](repeating: 0, count: 65536)
+            while true {
+                let n = try chunk.withUnsafeMutableBytes { try reader.read(into: $0) }
+                if n == 0 { break }
+                bytes += chunk[0..<n]
+            }
+            out[String(file.path.dropFirst(FileFinder.absolute(root.path).count))] = bytes
+        }
+        return out
+    }
+
+    @Test func theGeneratorMakesSampleLogsExactly() throws {
+        let ws = Workspace()
+        let generator = Binary.trail.deletingLastPathComponent().appendingPathComponent("trail-samplegen")
+        try #require(FileManager.default.isExecutableFile(atPath: generator.path))
+        let process = Process()
+        process.executableURL = generator
+        process.arguments = [ws.url.path]
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        process.waitUntilExit()
+        let made = try contents(ws.url)
+        let committed = try contents(Binary.packageRoot.appendingPathComponent("SampleLogs"))
+        #expect(made.count == committed.count && made.count > 100)
+        #expect(Set(made.keys) == Set(committed.keys))
+        let differing = made.keys.filter { committed[$0] != made[$0] }.sorted()
+        #expect(differing.isEmpty, "\(differing.count) files differ (first: \(differing.first ?? "")): run swift run trail-samplegen")
+        var size = 0
+        for file in FileFinder.find([Binary.packageRoot.appendingPathComponent("SampleLogs").path]).files { size += Int(file.size) }
+        #expect(size < 2_000_000)
+    }
+}

@@ -119,7 +119,7 @@ public final class Importer {
     private func importFiles(_ todo: [FoundFile], totalBytes: Int64, summary: inout ImportSummary,
                              report: (InputError) -> Void, progress: Progress?) throws {
         let channels = todo.map { _ in FileChannel(capacity: 4) }
-        let next = ManagedAtomicCounter()
+        let next = SharedCounter()
         let window = ReadAheadWindow(size: options.readAhead)
         let done = DispatchGroup()
         let options = self.options
@@ -177,7 +177,6 @@ public final class Importer {
                     """, arguments: [file.path, file.size, file.mtime, Int64(Date().timeIntervalSince1970)])
                 let fileID = try Int64.fetchOne(db, sql: "SELECT id FROM files WHERE path = ?", arguments: [file.path])!
                 var fileNew = 0
-                var fileRecords = 0
                 loop: while true {
                     let waitStart = Date()
                     let message = channels[index].receive()
@@ -185,7 +184,6 @@ public final class Importer {
                     switch message {
                     case .batch(let batch):
                         for parsed in batch where try writer.write(parsed, fileID: fileID) { fileNew += 1 }
-                        fileRecords += batch.count
                         sinceCommit += batch.count
                     case .end(let records, let digests, let bytes):
                         try db.execute(sql: "UPDATE files SET records = ?, kind = ? WHERE id = ?",
@@ -206,7 +204,6 @@ public final class Importer {
                         break loop
                     }
                 }
-                _ = fileRecords
                 window.advance()
                 filesDone += 1
                 bytesDone += file.size
@@ -306,7 +303,7 @@ final class ReadAheadWindow: @unchecked Sendable {
 }
 
 /// A counter shared by the workers.
-final class ManagedAtomicCounter: @unchecked Sendable {
+final class SharedCounter: @unchecked Sendable {
     private let lock = NSLock()
     private var value = -1
 
