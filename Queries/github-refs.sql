@@ -2,14 +2,14 @@
 -- description: GitHub repositories and what ran (branch, tag, environment, pull request, custom claims) per role.
 -- params: role (optional), since, until, account
 SELECT s.role_arn,
-       github_repo(s.identity) AS repository,
+       s.repo AS repository,
        github_context(s.identity) AS ref,
        COUNT(*) AS sessions,
        SUM(s.calls) AS calls,
        strftime('%Y-%m-%dT%H:%M:%SZ', MIN(s.created), 'unixepoch') AS first_seen,
        strftime('%Y-%m-%dT%H:%M:%SZ', MAX(s.created), 'unixepoch') AS last_seen
 FROM sessions s
-WHERE s.kind = 'github-actions' AND github_repo(s.identity) IS NOT NULL
+WHERE s.repo IS NOT NULL
   AND (:role IS NULL OR s.role_name = :role OR s.role_arn = :role)
   AND (:account IS NULL OR s.account = :account)
   AND (:since IS NULL OR s.created >= :since) AND (:until IS NULL OR s.created < :until)

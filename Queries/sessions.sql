@@ -16,7 +16,7 @@ SELECT s.access_key_id,
 FROM sessions s
 WHERE (:role IS NULL OR s.role_name = :role OR s.role_arn = :role OR s.permission_set = :role)
   AND (:who IS NULL OR s.identity = :who
-       OR (s.kind = 'github-actions' AND :who_repo IS NOT NULL AND github_repo(s.identity) = :who_repo))
+       OR s.repo = :who_repo)
   AND (:account IS NULL OR s.account = :account)
   AND (:since IS NULL OR s.created >= :since) AND (:until IS NULL OR s.created < :until)
 ORDER BY s.created, s.access_key_id;

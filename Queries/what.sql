@@ -4,7 +4,7 @@
 WITH who_sessions(key) AS (
     SELECT access_key_id FROM sessions WHERE identity = :who
     UNION
-    SELECT access_key_id FROM sessions WHERE kind = 'github-actions' AND :who_repo IS NOT NULL AND github_repo(identity) = :who_repo
+    SELECT access_key_id FROM sessions WHERE repo = :who_repo
 ),
 who_events(id) AS (
     -- The events that can be the identity's, found through indexes (see timeline.sql).
@@ -12,7 +12,9 @@ who_events(id) AS (
     UNION
     SELECT e.id FROM events e WHERE e.own_identity = :who AND (e.own_attribution = 'direct' OR e.access_key_id IS NULL)
     UNION
-    SELECT e.id FROM events e WHERE e.own_kind = 'github-actions' AND :who_repo IS NOT NULL AND github_repo(e.own_identity) = :who_repo
+    SELECT e.id FROM events e
+    WHERE e.own_kind = 'github-actions' AND e.own_attribution = 'direct' AND :who_repo IS NOT NULL
+      AND github_repo(e.own_identity) = :who_repo
     UNION
     SELECT e.id FROM events e WHERE e.on_behalf_of IN (SELECT user_id FROM sso_names WHERE user_name = :who)
 ),

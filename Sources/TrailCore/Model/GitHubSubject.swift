@@ -57,6 +57,7 @@ public struct GitHubSubject: Sendable, Equatable {
             let end = utf8[rest...].firstIndex(of: UInt8(ascii: ":")) ?? utf8.endIndex
             return rest == end ? nil : String(subject[rest..<end])
         }
+        if utf8.starts(with: "arn:".utf8) { return nil }
         return GitHubSubject(subject)?.repository
     }
 

@@ -79,14 +79,14 @@ public enum BuiltinQueries {
         -- description: GitHub repositories and what ran (branch, tag, environment, pull request, custom claims) per role.
         -- params: role (optional), since, until, account
         SELECT s.role_arn,
-               github_repo(s.identity) AS repository,
+               s.repo AS repository,
                github_context(s.identity) AS ref,
                COUNT(*) AS sessions,
                SUM(s.calls) AS calls,
                strftime('%Y-%m-%dT%H:%M:%SZ', MIN(s.created), 'unixepoch') AS first_seen,
                strftime('%Y-%m-%dT%H:%M:%SZ', MAX(s.created), 'unixepoch') AS last_seen
         FROM sessions s
-        WHERE s.kind = 'github-actions' AND github_repo(s.identity) IS NOT NULL
+        WHERE s.repo IS NOT NULL
           AND (:role IS NULL OR s.role_name = :role OR s.role_arn = :role)
           AND (:account IS NULL OR s.account = :account)
           AND (:since IS NULL OR s.created >= :since) AND (:until IS NULL OR s.created < :until)
@@ -169,7 +169,7 @@ public enum BuiltinQueries {
         FROM sessions s
         WHERE (:role IS NULL OR s.role_name = :role OR s.role_arn = :role OR s.permission_set = :role)
           AND (:who IS NULL OR s.identity = :who
-               OR (s.kind = 'github-actions' AND :who_repo IS NOT NULL AND github_repo(s.identity) = :who_repo))
+               OR s.repo = :who_repo)
           AND (:account IS NULL OR s.account = :account)
           AND (:since IS NULL OR s.created >= :since) AND (:until IS NULL OR s.created < :until)
         ORDER BY s.created, s.access_key_id;
@@ -199,7 +199,7 @@ public enum BuiltinQueries {
         WITH who_sessions(key) AS (
             SELECT access_key_id FROM sessions WHERE identity = :who
             UNION
-            SELECT access_key_id FROM sessions WHERE kind = 'github-actions' AND :who_repo IS NOT NULL AND github_repo(identity) = :who_repo
+            SELECT access_key_id FROM sessions WHERE repo = :who_repo
         ),
         who_events(id) AS (
             -- With --who, the events that can be that identity's, found through indexes: those its sessions
@@ -208,7 +208,9 @@ public enum BuiltinQueries {
             UNION
             SELECT e.id FROM events e WHERE e.own_identity = :who AND (e.own_attribution = 'direct' OR e.access_key_id IS NULL)
             UNION
-            SELECT e.id FROM events e WHERE e.own_kind = 'github-actions' AND :who_repo IS NOT NULL AND github_repo(e.own_identity) = :who_repo
+            SELECT e.id FROM events e
+            WHERE e.own_kind = 'github-actions' AND e.own_attribution = 'direct' AND :who_repo IS NOT NULL
+              AND github_repo(e.own_identity) = :who_repo
             UNION
             SELECT e.id FROM events e WHERE e.on_behalf_of IN (SELECT user_id FROM sso_names WHERE user_name = :who)
         ),
@@ -258,7 +260,7 @@ public enum BuiltinQueries {
         WITH who_sessions(key) AS (
             SELECT access_key_id FROM sessions WHERE identity = :who
             UNION
-            SELECT access_key_id FROM sessions WHERE kind = 'github-actions' AND :who_repo IS NOT NULL AND github_repo(identity) = :who_repo
+            SELECT access_key_id FROM sessions WHERE repo = :who_repo
         ),
         who_events(id) AS (
             -- The events that can be the identity's, found through indexes (see timeline.sql).
@@ -266,7 +268,9 @@ public enum BuiltinQueries {
             UNION
             SELECT e.id FROM events e WHERE e.own_identity = :who AND (e.own_attribution = 'direct' OR e.access_key_id IS NULL)
             UNION
-            SELECT e.id FROM events e WHERE e.own_kind = 'github-actions' AND :who_repo IS NOT NULL AND github_repo(e.own_identity) = :who_repo
+            SELECT e.id FROM events e
+            WHERE e.own_kind = 'github-actions' AND e.own_attribution = 'direct' AND :who_repo IS NOT NULL
+              AND github_repo(e.own_identity) = :who_repo
             UNION
             SELECT e.id FROM events e WHERE e.on_behalf_of IN (SELECT user_id FROM sso_names WHERE user_name = :who)
         ),

@@ -221,6 +221,9 @@ struct SessionResolver {
                    OR sessions.attribution IS NOT r.attribution OR sessions.chain IS NOT r.chain);
 
             DROP TABLE temp.resolution;
+
+            UPDATE sessions SET repo = CASE WHEN kind = 'github-actions' THEN github_repo(identity) END
+            WHERE repo IS NOT (CASE WHEN kind = 'github-actions' THEN github_repo(identity) END);
             """)
     }
 }

@@ -16,7 +16,7 @@ enum Schema {
         // What `--who` looks up besides sessions: origins the records name themselves, GitHub subjects
         // of web identity calls, cross-account copies and Identity Center user ids.
         ("events_own", "ON events(own_identity) WHERE own_attribution = 'direct' OR access_key_id IS NULL"),
-        ("events_github", "ON events(own_identity) WHERE own_kind = 'github-actions'"),
+        ("events_github", "ON events(own_identity) WHERE own_kind = 'github-actions' AND own_attribution = 'direct'"),
         ("events_twin", "ON events(twin_of) WHERE twin_of IS NOT NULL"),
         ("events_on_behalf_of", "ON events(on_behalf_of) WHERE on_behalf_of IS NOT NULL"),
     ]
@@ -181,6 +181,7 @@ enum Schema {
                     kind TEXT,
                     attribution TEXT,
                     chain TEXT NOT NULL DEFAULT '[]',  -- JSON array of role ARNs, origin first
+                    repo TEXT,                     -- the GitHub repository of a github-actions identity
                     calls INTEGER NOT NULL DEFAULT 0,  -- running totals of the calls the session signed
                     first_call INTEGER,
                     last_call INTEGER,
@@ -196,6 +197,7 @@ enum Schema {
                 CREATE INDEX sessions_role_arn ON sessions(role_arn);
                 CREATE INDEX sessions_permission_set ON sessions(permission_set);
                 CREATE INDEX sessions_identity ON sessions(identity);
+                CREATE INDEX sessions_repo ON sessions(repo) WHERE repo IS NOT NULL;
 
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 

@@ -2,6 +2,7 @@
 
 import Foundation
 import GRDB
+import GRDBSQLite
 
 public final class Store {
     public let path: String
@@ -21,9 +22,37 @@ public final class Store {
     }
 
     /// `github_repo(subject)`: the repository a GitHub Actions subject names (custom templates included).
-    static let githubRepository = DatabaseFunction("github_repo", argumentCount: 1, pure: true) { values in
-        guard let subject = String.fromDatabaseValue(values[0]) else { return nil }
-        return GitHubSubject.repository(of: subject)
+    /// Queries call it per row, so the usual `repo:OWNER/NAME:…` is answered from SQLite's own bytes,
+    /// without the allocations of a Swift function wrapper.
+    static func addGitHubRepository(_ db: Database) {
+        let function: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { context, _, arguments in
+            guard let value = arguments?[0], sqlite3_value_type(value) == SQLITE_TEXT, let text = sqlite3_value_text(value) else {
+                sqlite3_result_null(context)
+                return
+            }
+            let count = Int(sqlite3_value_bytes(value))
+            let bytes = UnsafeBufferPointer(start: text, count: count)
+            if count > 5, bytes.starts(with: "repo:".utf8) {
+                let end = bytes[5...].firstIndex(of: UInt8(ascii: ":")) ?? count
+                if end > 5 {
+                    text.advanced(by: 5).withMemoryRebound(to: CChar.self, capacity: end - 5) {
+                        sqlite3_result_text(context, $0, Int32(end - 5), sqliteTransient)
+                    }
+                } else {
+                    sqlite3_result_null(context)
+                }
+                return
+            }
+            // An orphan's assumed-role ARN names no repository: no need to parse it as claims.
+            guard !bytes.starts(with: "arn:".utf8),
+                  let repository = GitHubSubject(String(decoding: bytes, as: UTF8.self))?.repository else {
+                sqlite3_result_null(context)
+                return
+            }
+            sqlite3_result_text(context, repository, -1, sqliteTransient)
+        }
+        sqlite3_create_function_v2(db.sqliteConnection, "github_repo", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nil,
+                                   function, nil, nil, nil)
     }
 
     /// `github_context(subject)`: the rest of the subject: ref, environment, pull_request, custom claims.
@@ -52,7 +81,7 @@ public final class Store {
             try db.execute(sql: "PRAGMA temp_store = FILE")
             try db.execute(sql: "PRAGMA cache_size = -24576")
             db.add(function: Store.arnAccount)
-            db.add(function: Store.githubRepository)
+            Store.addGitHubRepository(db)
             db.add(function: Store.githubContext)
         }
         dbQueue = try DatabaseQueue(path: path, configuration: config)
