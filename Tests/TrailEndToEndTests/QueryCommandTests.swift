@@ -64,6 +64,16 @@ final class SampleStore: @unchecked Sendable {
         #expect(seen == seen.sorted(by: >))
     }
 
+    @Test(arguments: ["GitHubOIDC", "AdministratorAccess", "ReadOnlyAccess", "TerraformDeploy", "NetworkAdmin", "LegacyBatchRole",
+                      "orders-api-lambda-role"])
+    func whoFromTheKeptTotalsEqualsWhoCountedInAWindowThatHoldsEverything(_ role: String) throws {
+        let totals = try store.run(["who", "--role", role, "--format", "json"])
+        let window = try store.run(["who", "--role", role, "--since", "2000-01-01", "--until", "2100-01-01", "--format", "json"])
+        #expect(totals.status == 0 && window.status == 0)
+        #expect(totals.stdout == window.stdout)
+        #expect(totals.stdout.count > 10)
+    }
+
     @Test func aRoleMatchesByNameInAnyCaseByArnAndByPermissionSet() throws {
         func identities(_ role: String) throws -> Set<String> {
             Set(try parseLines(try store.run(["who", "--role", role, "--format", "ndjson"]).stdout).map { $0["identity"] as! String })

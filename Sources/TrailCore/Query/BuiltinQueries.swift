@@ -300,46 +300,49 @@ public enum BuiltinQueries {
         -- description: Identities that assumed, or tried to assume, a role: sessions, denied attempts, calls, accounts and source IPs.
         -- params: role (a role name, role ARN or Identity Center permission set), since, until, account
         WITH matched AS (
-            SELECT s.id, s.access_key_id, s.identity, s.kind, s.account, s.source_ip, s.created, s.calls, s.first_call,
-                   s.last_call, s.first_ip
+            -- With a time window: the role's sessions, one by one.
+            SELECT s.id, s.access_key_id, s.identity, s.kind, s.account, s.source_ip, s.created, s.first_ip
             FROM sessions s
-            WHERE (s.role_name = :role OR s.role_arn = :role OR s.permission_set = :role)
+            WHERE (:since IS NOT NULL OR :until IS NOT NULL)
+              AND (s.role_name = :role OR s.role_arn = :role OR s.permission_set = :role)
               AND (:account IS NULL OR s.account = :account)
         ),
-        activity (identity, kind, session, denied, calls, first, last, ip, account) AS (
-            -- Each successful assumption (an orphan's first sighting included).
-            SELECT identity, kind, id, 0, 0, created, created, COALESCE(source_ip, first_ip), account
+        totals AS (
+            -- Without one: the totals per role and identity that the resolver keeps.
+            SELECT r.* FROM role_identities r
+            WHERE :since IS NULL AND :until IS NULL
+              AND (r.role_name = :role OR r.role_arn = :role OR r.permission_set = :role)
+              AND (:account IS NULL OR r.account = :account)
+        ),
+        activity (identity, kind, sessions, denied, calls, first, last, ip, account) AS (
+            SELECT identity, kind, sessions, 0, calls, first, last, NULL, account FROM totals
+            UNION ALL
+            SELECT DISTINCT t.identity, t.kind, 0, 0, 0, NULL, NULL, i.ip, t.account
+            FROM totals t JOIN role_identity_ips i ON i.role_arn = t.role_arn AND i.identity = t.identity AND i.kind = t.kind
+            UNION ALL
+            -- Each successful assumption in the window (an orphan's first sighting included).
+            SELECT identity, kind, 1, 0, 0, created, created, COALESCE(source_ip, first_ip), account
             FROM matched
             WHERE (:since IS NULL OR created >= :since) AND (:until IS NULL OR created < :until)
             UNION ALL
-            -- The calls those sessions signed: their running totals, or counted in the window when one is given.
-            SELECT identity, kind, NULL, 0, calls, first_call, last_call, NULL, account
-            FROM matched
-            WHERE :since IS NULL AND :until IS NULL AND calls > 0
-            UNION ALL
-            SELECT m.identity, m.kind, NULL, 0, 0, NULL, NULL, i.ip, m.account
-            FROM matched m JOIN session_ips i ON i.session_id = m.id
-            WHERE :since IS NULL AND :until IS NULL
-            UNION ALL
-            SELECT m.identity, m.kind, NULL, 0, COUNT(*), MIN(e.time), MAX(e.time), NULL, m.account
+            -- The calls those sessions signed in the window.
+            SELECT m.identity, m.kind, 0, 0, COUNT(*), MIN(e.time), MAX(e.time), NULL, m.account
             FROM matched m
             JOIN events e ON e.access_key_id = m.access_key_id AND e.twin_of IS NULL
                  AND (e.session_created IS NULL OR m.created IS NULL
                       OR m.created BETWEEN e.session_created - 2 AND e.session_created + 2)
-            WHERE (:since IS NOT NULL OR :until IS NOT NULL)
-              AND (:since IS NULL OR e.time >= :since) AND (:until IS NULL OR e.time < :until)
+            WHERE (:since IS NULL OR e.time >= :since) AND (:until IS NULL OR e.time < :until)
             GROUP BY m.id
             UNION ALL
-            SELECT DISTINCT m.identity, m.kind, NULL, 0, 0, NULL, NULL, e.source_ip, m.account
+            SELECT DISTINCT m.identity, m.kind, 0, 0, 0, NULL, NULL, e.source_ip, m.account
             FROM matched m
             JOIN events e ON e.access_key_id = m.access_key_id AND e.twin_of IS NULL
                  AND (e.session_created IS NULL OR m.created IS NULL
                       OR m.created BETWEEN e.session_created - 2 AND e.session_created + 2)
-            WHERE (:since IS NOT NULL OR :until IS NOT NULL)
-              AND (:since IS NULL OR e.time >= :since) AND (:until IS NULL OR e.time < :until)
+            WHERE (:since IS NULL OR e.time >= :since) AND (:until IS NULL OR e.time < :until)
             UNION ALL
             -- Each failed attempt to assume the role.
-            SELECT o.identity, o.kind, NULL, 1, 0, o.time, o.time, o.source_ip, COALESCE(arn_account(o.req_role_arn), o.account)
+            SELECT o.identity, o.kind, 0, 1, 0, o.time, o.time, o.source_ip, COALESCE(arn_account(o.req_role_arn), o.account)
             FROM event_origin o
             WHERE o.req_role_arn IS NOT NULL AND o.error_code IS NOT NULL AND o.twin_of IS NULL
               AND o.service = 'sts.amazonaws.com'
@@ -350,7 +353,7 @@ public enum BuiltinQueries {
         )
         SELECT identity,
                kind,
-               COUNT(DISTINCT session) AS sessions,
+               SUM(sessions) AS sessions,
                SUM(denied) AS denied,
                SUM(calls) AS calls,
                strftime('%Y-%m-%dT%H:%M:%SZ', MIN(first), 'unixepoch') AS first_seen,
@@ -359,7 +362,7 @@ public enum BuiltinQueries {
                json_group_array(DISTINCT ip) AS "source_ips:list"
         FROM activity
         GROUP BY identity, kind
-        HAVING COUNT(session) + SUM(denied) + SUM(calls) > 0
+        HAVING SUM(sessions) + SUM(denied) + SUM(calls) > 0
         ORDER BY MAX(last) DESC, identity;
         """#,
     ]

@@ -29,6 +29,8 @@ struct SessionResolver {
                 """, arguments: [watermark])
             try resolveOrigins(db)
             clock.lap("  origins")
+            try rollUpRoles(db)
+            clock.lap("  role totals")
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('resolved_upto', ?)", arguments: [String(top)])
         }
     }
@@ -224,6 +226,31 @@ struct SessionResolver {
 
             UPDATE sessions SET repo = CASE WHEN kind = 'github-actions' THEN github_repo(identity) END
             WHERE repo IS NOT (CASE WHEN kind = 'github-actions' THEN github_repo(identity) END);
+            """)
+    }
+}
+
+extension SessionResolver {
+    /// The per-role, per-identity totals behind `who` without a time window, rebuilt from the sessions.
+    func rollUpRoles(_ db: Database) throws {
+        try db.execute(sql: """
+            DELETE FROM role_identities;
+            INSERT INTO role_identities (role_arn, role_name, permission_set, account, identity, kind, sessions, calls, first, last)
+            SELECT role_arn, MAX(role_name), MAX(permission_set), MAX(account), identity, kind, COUNT(*), SUM(calls),
+                   MIN(MIN(COALESCE(created, first_call), COALESCE(first_call, created))),
+                   MAX(MAX(COALESCE(created, last_call), COALESCE(last_call, created)))
+            FROM sessions
+            WHERE role_arn IS NOT NULL AND identity IS NOT NULL AND kind IS NOT NULL
+            GROUP BY role_arn, identity, kind;
+
+            DELETE FROM role_identity_ips;
+            INSERT OR IGNORE INTO role_identity_ips (role_arn, identity, kind, ip)
+            SELECT role_arn, identity, kind, COALESCE(source_ip, first_ip) FROM sessions
+            WHERE role_arn IS NOT NULL AND identity IS NOT NULL AND kind IS NOT NULL
+              AND COALESCE(source_ip, first_ip) IS NOT NULL;
+            INSERT OR IGNORE INTO role_identity_ips (role_arn, identity, kind, ip)
+            SELECT s.role_arn, s.identity, s.kind, i.ip FROM sessions s JOIN session_ips i ON i.session_id = s.id
+            WHERE s.role_arn IS NOT NULL AND s.identity IS NOT NULL AND s.kind IS NOT NULL;
             """)
     }
 }

@@ -201,6 +201,31 @@ enum Schema {
 
                 CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
+                -- Per role and identity, the sessions' totals, kept by the resolver so that `who`
+                -- without a time window reads a few rows instead of every session.
+                CREATE TABLE role_identities (
+                    role_arn TEXT NOT NULL,
+                    role_name TEXT COLLATE NOCASE,
+                    permission_set TEXT COLLATE NOCASE,
+                    account TEXT,
+                    identity TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    sessions INTEGER NOT NULL,
+                    calls INTEGER NOT NULL,
+                    first INTEGER,
+                    last INTEGER,
+                    PRIMARY KEY (role_arn, identity, kind)
+                ) WITHOUT ROWID;
+                CREATE INDEX role_identities_name ON role_identities(role_name);
+                CREATE INDEX role_identities_set ON role_identities(permission_set);
+                CREATE TABLE role_identity_ips (
+                    role_arn TEXT NOT NULL,
+                    identity TEXT NOT NULL,
+                    kind TEXT NOT NULL,
+                    ip TEXT NOT NULL,
+                    PRIMARY KEY (role_arn, identity, kind, ip)
+                ) WITHOUT ROWID;
+
                 -- Identity Center user ids that some record names (IdentityCenterUser with a userName).
                 CREATE TABLE sso_names (user_id TEXT PRIMARY KEY, user_name TEXT NOT NULL) WITHOUT ROWID;
 
