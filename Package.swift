@@ -34,6 +34,7 @@ let package = Package(
                 "TrailCore",
                 "CTrailSupport",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]),
         .target(
             name: "TrailFixtures",

@@ -2,6 +2,7 @@
 
 import ArgumentParser
 import Foundation
+import GRDB
 import TrailCore
 
 enum Runner {
@@ -35,6 +36,9 @@ enum Runner {
             try QueryRunner(store: store).run(sql: query.sql, parameters: parameters, limit: limit, into: sink)
         } catch let error as QueryError {
             throw Diagnostics.fatal("\(query.name): \(error.message)")
+        } catch let error as DatabaseError {
+            // The message alone: GRDB's description would print the whole SQL text.
+            throw Diagnostics.fatal("\(query.name): \(error.message ?? "SQLite error \(error.resultCode)")")
         } catch {
             throw Diagnostics.fatal("\(query.name): \(error)")
         }

@@ -91,6 +91,16 @@ import Testing
         try sink.finish()
         for line in output.capturedText.split(separator: "\n") { #expect(TerminalText.width(String(line)) <= 30) }
         #expect(output.capturedText.contains("…"))
+        // Lists and free text give way before what the row is about, and times keep their date.
+        let wide = TextOutput(capture: true)
+        let table = makeSink(.table, output: wide, terminal: true, width: 80, color: false)
+        try table.begin(columns: ["identity", "first_seen", "source_ips"])
+        try table.row([.text("repo:acme/api:ref:refs/heads/main"), .text("2026-11-02T13:33:20Z"),
+                       .list((1...20).map { "10.0.0.\($0)" })])
+        try table.finish()
+        let line = String(wide.capturedText.split(separator: "\n")[1])
+        #expect(line.hasPrefix("repo:acme/api:ref:refs/heads/main  2026-11-02T13:33:20Z  10.0.0.1"))
+        #expect(TerminalText.width(line) <= 80)
     }
 }
 

@@ -141,6 +141,39 @@ public final class TableSink: RowSink {
 
     public func begin(columns: [String]) { self.columns = columns }
 
+    /// Columns of free text and lists: shortened first, since the eye needs them least in a table.
+    static let expendable: Set<String> = [
+        "source_ips", "accounts", "services", "chain", "user_agent", "resource", "role_arn", "description", "params",
+        "origin", "source_ip", "session", "event_id",
+    ]
+
+    static let times: Set<String> = ["time", "first_seen", "last_seen", "started", "expires"]
+
+    /// Narrows columns until the table fits: first the expendable ones, right to left, down to their
+    /// header (at least 10); then the others but times; then the first column (what the row is about)
+    /// to 24; then times to their date; then whatever it takes.
+    func fit(_ widths: inout [Int], into width: Int) {
+        let gaps = 2 * max(0, columns.count - 1)
+        var excess = widths.reduce(0, +) + gaps - width
+        func shrink(_ indices: [Int], floor: (Int) -> Int) {
+            for i in indices where excess > 0 {
+                let cut = min(excess, max(0, widths[i] - floor(i)))
+                widths[i] -= cut
+                excess -= cut
+            }
+        }
+        let order = Array(columns.indices.reversed())
+        let header = { (i: Int) in max(TerminalText.width(self.columns[i]), 10) }
+        let isTime = { (i: Int) in TableSink.times.contains(self.columns[i]) }
+        let isExpendable = { (i: Int) in TableSink.expendable.contains(self.columns[i]) }
+        shrink(order.filter(isExpendable), floor: header)
+        shrink(order.filter { $0 != 0 && !isExpendable($0) && !isTime($0) }, floor: header)
+        shrink([0], floor: { _ in 24 })
+        shrink(order.filter(isTime), floor: { _ in 11 })  // the date survives
+        shrink([0], floor: { _ in 12 })
+        shrink(order, floor: { _ in 4 })
+    }
+
     public func row(_ cells: [Cell]) {
         rows.append(cells.map { cell in
             switch cell {
@@ -157,12 +190,7 @@ public final class TableSink: RowSink {
             for (i, cell) in row.enumerated() { widths[i] = max(widths[i], TerminalText.width(cell)) }
         }
         if let width {
-            // Shrink the widest columns until the table fits, keeping each at least 8 wide.
-            let gaps = 2 * max(0, columns.count - 1)
-            while widths.reduce(0, +) + gaps > width {
-                guard let widest = widths.indices.max(by: { widths[$0] < widths[$1] }), widths[widest] > 8 else { break }
-                widths[widest] -= 1
-            }
+            fit(&widths, into: width)
         }
         func line(_ cells: [String], header: Bool) -> String {
             var parts: [String] = []
