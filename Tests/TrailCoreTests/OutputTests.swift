@@ -79,6 +79,20 @@ import Testing
         #expect(try render(.csv) == "name,count,tags\r\na\\eb,3,x;y\r\n,0,\r\n")
     }
 
+    @Test func longTablesStreamWithTheWidthsOfTheirFirstRows() throws {
+        let output = TextOutput(capture: true)
+        let sink = makeSink(.table, output: output, terminal: false, width: nil, color: false)
+        try sink.begin(columns: ["n", "name"])
+        for i in 0..<(TableSink.sizingRows + 5) {
+            try sink.row([.int(Int64(i)), .text(i == TableSink.sizingRows + 2 ? "a much longer name than before" : "x")])
+        }
+        try sink.finish()
+        let lines = output.capturedText.split(separator: "\n")
+        #expect(lines.count == TableSink.sizingRows + 6)
+        #expect(lines[0] == "N    NAME")
+        #expect(lines[TableSink.sizingRows + 3] == "1002  a much longer name than before")
+    }
+
     @Test func tablesAlignAndFitTheWidth() throws {
         let text = try render(.table)
         #expect(text.split(separator: "\n")[0] == "NAME  COUNT  TAGS")

@@ -174,37 +174,59 @@ public final class TableSink: RowSink {
         shrink(order, floor: { _ in 4 })
     }
 
+    /// Rows kept to size the columns; later rows stream out with those widths, so a long timeline
+    /// needs no more memory than its first screens.
+    public static let sizingRows = 1000
+    var widths: [Int]?
+    var printed = 0
+
     public func row(_ cells: [Cell]) {
-        rows.append(cells.map { cell in
+        let texts = cells.map { cell -> String in
             switch cell {
             case .null: return "-"
             case .list(let v): return v.isEmpty ? "-" : TerminalText.escape(v.joined(separator: ", "))
             default: return TerminalText.escape(cell.text ?? "")
             }
-        })
+        }
+        if widths != nil {
+            output.write(line(texts, header: false) + "\n")
+            printed += 1
+            return
+        }
+        rows.append(texts)
+        if rows.count >= TableSink.sizingRows { flushSized() }
+    }
+
+    /// Sizes the columns from the rows held, prints the header and them.
+    func flushSized() {
+        var sized = columns.map(TerminalText.width)
+        for row in rows {
+            for (i, cell) in row.enumerated() { sized[i] = max(sized[i], TerminalText.width(cell)) }
+        }
+        if let width { fit(&sized, into: width) }
+        widths = sized
+        output.write(line(columns.map { $0.uppercased() }, header: true) + "\n")
+        for row in rows { output.write(line(row, header: false) + "\n") }
+        printed += rows.count
+        rows.removeAll()
+    }
+
+    func line(_ cells: [String], header: Bool) -> String {
+        let widths = self.widths ?? []
+        var parts: [String] = []
+        for (i, cell) in cells.enumerated() {
+            // Off a terminal nothing is cut: a streamed row longer than the first ones just sticks out.
+            let text = width == nil ? cell : TerminalText.truncate(cell, to: widths[i])
+            let padded = i == cells.count - 1 ? text : text + String(repeating: " ", count: max(0, widths[i] - TerminalText.width(text)))
+            parts.append(padded)
+        }
+        let text = parts.joined(separator: "  ")
+        return header && color ? "\u{1B}[1m" + text + "\u{1B}[0m" : text
     }
 
     public func finish() {
-        var widths = columns.map(TerminalText.width)
-        for row in rows {
-            for (i, cell) in row.enumerated() { widths[i] = max(widths[i], TerminalText.width(cell)) }
-        }
-        if let width {
-            fit(&widths, into: width)
-        }
-        func line(_ cells: [String], header: Bool) -> String {
-            var parts: [String] = []
-            for (i, cell) in cells.enumerated() {
-                let text = TerminalText.truncate(cell, to: widths[i])
-                let padded = i == cells.count - 1 ? text : text + String(repeating: " ", count: max(0, widths[i] - TerminalText.width(text)))
-                parts.append(padded)
-            }
-            let text = parts.joined(separator: "  ")
-            return header && color ? "\u{1B}[1m" + text + "\u{1B}[0m" : text
-        }
-        output.write(line(columns.map { $0.uppercased() }, header: true) + "\n")
-        for row in rows { output.write(line(row, header: false) + "\n") }
-        if rows.isEmpty { output.write("(no rows)\n") }
+        if widths == nil { flushSized() }
+        if printed == 0 { output.write("(no rows)\n") }
         output.flush()
     }
 }
