@@ -30,11 +30,15 @@ enum Schema {
     /// Drops the event indexes for a bulk import, the unique key's too: the import then stores every
     /// record and `restoreEventIndexes` removes the duplicates in one sorted pass.
     static func dropEventIndexes(_ db: Database) throws {
-        for index in eventIndexes {
+        for index in eventIndexes where bulkDropped.contains(index.name) {
             try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)")
         }
         try db.execute(sql: "DROP INDEX IF EXISTS events_event_key")
     }
+
+    /// The indexes with an entry for (nearly) every event. The partial ones cover few rows: keeping them
+    /// during a bulk import costs little, while building each again would read the whole table.
+    static let bulkDropped: Set<String> = ["events_time", "events_key", "events_own"]
 
     /// Builds the indexes a bulk import dropped (or that a killed one left missing). Without the unique
     /// key, first keeps one row per event id (the first stored) and gives a colliding id the next free key.
