@@ -110,3 +110,32 @@ extension BulkImportTests {
         #expect(Set(Schema.eventIndexes.map(\.name) + ["events_event_key"]).isSubset(of: Set(indexes)))
     }
 }
+
+@Suite struct ImporterFailureTests {
+    @Test func aStoreThatFailsMidImportEndsTheImportAndKeepsNothingHalfDone() throws {
+        let t = try TestStore()
+        try t.store.dbQueue.write { db in
+            try db.execute(sql: "CREATE TRIGGER boom BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
+        }
+        let folder = TemporaryFolder()
+        for i in 0..<60 {
+            let records = (0..<600).map { j in
+                #"{"eventVersion":"1.08","eventID":"f\#(i)-\#(j)","eventTime":"2026-11-01T00:00:00Z","eventName":"A"}"#
+            }
+            try folder.write("f\(i).json", "[" + records.joined(separator: ",") + "]")
+        }
+        var options = ImportOptions()
+        options.batchSize = 16
+        let started = Date()
+        #expect(throws: (any Error).self) {
+            _ = try Importer(store: t.store, options: options).run(paths: [folder.path], report: { _ in })
+        }
+        #expect(Date().timeIntervalSince(started) < 30)
+        // Nothing half-done stays behind.
+        try t.store.dbQueue.write { db in try db.execute(sql: "DROP TRIGGER boom") }
+        let files = try t.store.dbQueue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM files") }
+        #expect(files == 0)
+        let summary = try Importer(store: t.store).run(paths: [folder.path], report: { _ in })
+        #expect(summary.newRecords == 60 * 600)
+    }
+}

@@ -28,11 +28,26 @@ private final class FileChannel {
     private var queue: [FileMessage] = []
     private let capacity: Int
 
+    private var cancelled = false
+
     init(capacity: Int) { self.capacity = capacity }
+
+    /// The writer gave up: whatever the worker still sends is dropped, and it never blocks again.
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        queue.removeAll()
+        condition.broadcast()
+        condition.unlock()
+    }
 
     func send(_ message: FileMessage) {
         condition.lock()
-        while queue.count >= capacity { condition.wait() }
+        while queue.count >= capacity && !cancelled { condition.wait() }
+        if cancelled {
+            condition.unlock()
+            return
+        }
         queue.append(message)
         condition.broadcast()
         condition.unlock()
@@ -128,8 +143,7 @@ public final class Importer {
             let thread = Thread {
                 while true {
                     let index = next.increment()
-                    guard index < todo.count else { break }
-                    window.waitUntilOpen(index)
+                    guard index < todo.count, window.waitUntilOpen(index) else { break }
                     Importer.read(todo[index], into: channels[index], options: options)
                 }
                 done.leave()
@@ -140,6 +154,12 @@ public final class Importer {
 
         var filesDone = 0
         var bytesDone: Int64 = 0
+        defer {
+            // Whatever happened to the writer, no worker is left waiting on it.
+            window.cancel()
+            channels.forEach { $0.cancel() }
+            done.wait()
+        }
         try store.dbQueue.writeWithoutTransaction { db in
             let stored = try Int64.fetchOne(db, sql: "SELECT page_count * page_size FROM pragma_page_count(), pragma_page_size()") ?? 0
             let bulk = options.bulk ?? (totalBytes >= options.bulkBytes && totalBytes > stored)
@@ -227,7 +247,6 @@ public final class Importer {
                 clock.lap("remove duplicates and build indexes")
             }
         }
-        done.wait()
     }
 
     /// A worker's job: read one file whole, or report why not.
@@ -288,9 +307,20 @@ final class ReadAheadWindow: @unchecked Sendable {
 
     init(size: Int) { self.size = max(1, size) }
 
-    func waitUntilOpen(_ index: Int) {
+    private var cancelled = false
+
+    /// Waits until file `index` may be read; false once the import is over.
+    func waitUntilOpen(_ index: Int) -> Bool {
         condition.lock()
-        while index >= written + size { condition.wait() }
+        defer { condition.unlock() }
+        while index >= written + size && !cancelled { condition.wait() }
+        return !cancelled
+    }
+
+    func cancel() {
+        condition.lock()
+        cancelled = true
+        condition.broadcast()
         condition.unlock()
     }
 
