@@ -340,3 +340,22 @@ import TrailFixtures
         #expect(attributions.count == 2 && attributions.allSatisfy { $0 == "inferred" })
     }
 }
+
+extension SessionResolverTests {
+    @Test func anOrphansAddressIsItsFirstCallWhicheverFileCameFirst() throws {
+        let orphan = Credentials(key: "ASIAORPHANORDER00001", roleArn: "arn:aws:iam::111111111111:role/Batch",
+                                 sessionName: "job", created: 1_800_000_000, roleId: "AROAB")
+        let b = TrailBuilder(seed: 19)
+        b.emit(time: 1_800_000_500, recipient: "111111111111", region: "us-east-1", caller: .session(orphan),
+               service: "s3.amazonaws.com", action: "ListBuckets", ip: "2.2.2.2")
+        b.emit(time: 1_800_000_100, recipient: "111111111111", region: "us-east-1", caller: .session(orphan),
+               service: "s3.amazonaws.com", action: "ListBuckets", ip: "1.1.1.1")
+        let folder = TemporaryFolder()
+        let t = try TestStore()
+        try t.importPaths([try folder.write("late.json", b.records[0].text)])
+        try t.importPaths([try folder.write("early.json", b.records[1].text)])
+        let session = try #require(try t.query("sessions").first)
+        #expect(session["source_ip"]?.string == "1.1.1.1")
+        #expect(session["calls"]?.integer == 2)
+    }
+}

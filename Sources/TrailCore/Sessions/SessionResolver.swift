@@ -139,12 +139,14 @@ struct SessionResolver {
                 WHERE s.access_key_id = ? AND e.source_ip IS NOT NULL
                 """, arguments: [key])
         }
-        // An orphan's address is that of its first call (a minted session has its minting call's).
+        // An orphan's address is that of its first call (a minted session has its minting call's); calls
+        // imported now may come before those seen so far, so every orphan they touch is looked at again.
         try db.execute(sql: """
             UPDATE sessions SET first_ip = (SELECT e.source_ip FROM events e WHERE \(Self.signedBy("sessions"))
                                            ORDER BY e.time, e.event_id LIMIT 1)
-            WHERE first_ip IS NULL AND calls > 0 AND minted_by IS NULL
-            """)
+            WHERE minted_by IS NULL AND calls > 0
+              AND access_key_id IN (SELECT access_key_id FROM events WHERE id > ? AND access_key_id IS NOT NULL)
+            """, arguments: [watermark])
     }
 
     /// The target account's copy of a cross-account call points at the caller's copy.
