@@ -147,6 +147,14 @@ struct SessionResolver {
             WHERE minted_by IS NULL AND calls > 0
               AND access_key_id IN (SELECT access_key_id FROM events WHERE id > ? AND access_key_id IS NOT NULL)
             """, arguments: [watermark])
+        // Likewise an orphan's sourceIdentity, which any of its calls may carry.
+        try db.execute(sql: """
+            UPDATE sessions SET source_identity = (SELECT MAX(e.source_identity) FROM events e
+                                                   WHERE e.access_key_id = sessions.access_key_id)
+            WHERE minted_by IS NULL AND source_identity IS NULL
+              AND access_key_id IN (SELECT access_key_id FROM events
+                                    WHERE id > ? AND access_key_id IS NOT NULL AND source_identity IS NOT NULL)
+            """, arguments: [watermark])
     }
 
     /// The target account's copy of a cross-account call points at the caller's copy.
