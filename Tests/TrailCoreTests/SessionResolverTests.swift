@@ -348,7 +348,9 @@ extension SessionResolverTests {
         let b = TrailBuilder(seed: 19)
         b.emit(time: 1_800_000_500, recipient: "111111111111", region: "us-east-1", caller: .session(orphan),
                service: "s3.amazonaws.com", action: "ListBuckets", ip: "2.2.2.2")
-        b.emit(time: 1_800_000_100, recipient: "111111111111", region: "us-east-1", caller: .session(orphan),
+        var named = orphan
+        named.sourceIdentity = "alice"
+        b.emit(time: 1_800_000_100, recipient: "111111111111", region: "us-east-1", caller: .session(named),
                service: "s3.amazonaws.com", action: "ListBuckets", ip: "1.1.1.1")
         let folder = TemporaryFolder()
         let t = try TestStore()
@@ -356,6 +358,7 @@ extension SessionResolverTests {
         try t.importPaths([try folder.write("early.json", b.records[1].text)])
         let session = try #require(try t.query("sessions").first)
         #expect(session["source_ip"]?.string == "1.1.1.1")
+        #expect(session["source_identity"]?.string == "alice")
         #expect(session["calls"]?.integer == 2)
     }
 }
