@@ -1,5 +1,6 @@
 // Builds CloudTrail records shaped like AWS's own, for the sample logs, scenario tests and the benchmark.
 
+import Foundation
 import TrailCore
 
 /// Temporary credentials a minting record returned, and what later records signed by them carry.
@@ -126,7 +127,8 @@ public final class TrailBuilder {
 
     /// Adds one record; returns its eventID.
     @discardableResult
-    public func emit(time: Int64, recipient: String, region: String, caller: Caller, service: String, action: String,
+    public func emit(time: Int64, recipient: String, region: String, caller: Caller, identity: JSONValue? = nil,
+                     service: String, action: String,
                      ip: String, userAgent: String = "aws-cli/2.15.30 Python/3.11.8 Linux/6.5.0 exe/x86_64.ubuntu.22",
                      request: JSONValue? = nil, response: JSONValue? = nil, errorCode: String? = nil,
                      readOnly: Bool = true, eventType: String = "AwsApiCall", resources: [String] = [],
@@ -134,7 +136,7 @@ public final class TrailBuilder {
                      serviceEventDetails: JSONValue? = nil) -> String {
         let eventID = rng.uuid()
         var pairs: [(String, JSONValue?)] = [
-            ("eventVersion", "1.09"), ("userIdentity", userIdentity(caller)), ("eventTime", .string(EventTime.format(time))),
+            ("eventVersion", "1.09"), ("userIdentity", identity ?? userIdentity(caller)), ("eventTime", .string(EventTime.format(time))),
             ("eventSource", .string(service)), ("eventName", .string(action)), ("awsRegion", .string(region)),
             ("sourceIPAddress", .string(ip)), ("userAgent", .string(userAgent)),
         ]
@@ -241,8 +243,11 @@ public final class TrailBuilder {
         let account = ARN.account(roleArn) ?? ""
         let key = rng.accessKey("ASIA")
         let creds = Credentials(key: key, roleArn: roleArn, sessionName: user, created: time, roleId: roleId(roleArn))
-        emit(time: time, recipient: account, region: region,
-             caller: .service("placeholder"), service: "sts.amazonaws.com", action: "AssumeRoleWithSAML", ip: ip,
+        // SAML callers are logged as SAMLUser, not as any Caller of later calls.
+        let samlUser = JSONValue.obj([("type", "SAMLUser"), ("principalId", .string("EXAMPLEqualifier=:\(user)")),
+                                      ("userName", .string(user)), ("identityProvider", "EXAMPLEqualifier=")])
+        emit(time: time, recipient: account, region: region, caller: .service("sts.amazonaws.com"), identity: samlUser,
+             service: "sts.amazonaws.com", action: "AssumeRoleWithSAML", ip: ip,
              request: .obj([("sAMLAssertionID", .string("_" + rng.uuid())), ("roleSessionName", .string(user)),
                             ("durationSeconds", 43200), ("roleArn", .string(roleArn)),
                             ("principalArn", .string("arn:aws:iam::\(account):saml-provider/AWSSSO_0123456789abcdef_DO_NOT_DELETE"))]),
@@ -251,13 +256,6 @@ public final class TrailBuilder {
                              ("assumedRoleUser", .obj([("assumedRoleId", .string("\(creds.roleId):\(user)")), ("arn", .string(creds.assumedRoleArn))])),
                              ("subject", .string(user)), ("audience", "https://signin.aws.amazon.com/saml")]),
              resources: [roleArn])
-        // SAML callers are logged as SAMLUser, not as a service.
-        let last = records.removeLast()
-        let samlCaller = JSONValue.obj([("type", "SAMLUser"), ("principalId", .string("EXAMPLEqualifier=:\(user)")),
-                                        ("userName", .string(user)), ("identityProvider", "EXAMPLEqualifier=")]).text
-        let serviceCaller = userIdentity(.service("placeholder")).text
-        records.append(GeneratedRecord(account: last.account, region: last.region, time: last.time, eventID: last.eventID,
-                                       text: last.text.replacingFirst(serviceCaller, with: samlCaller)))
         return creds
     }
 
@@ -360,12 +358,3 @@ public final class TrailBuilder {
                                        text: JSONValue.obj(pairs).text))
     }
 }
-
-extension String {
-    func replacingFirst(_ target: String, with replacement: String) -> String {
-        guard let range = range(of: target) else { return self }
-        return replacingCharacters(in: range, with: replacement)
-    }
-}
-
-import Foundation

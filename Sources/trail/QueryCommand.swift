@@ -78,10 +78,10 @@ struct QueryCommand: ParsableCommand {
                 }
                 parameters[key] = .int(t)
             case "who":
-                var f = Filters(who: value)
-                f.who = value
-                parameters["who"] = .text(value)
-                parameters["who_repo"] = f.parameters["who_repo"]
+                // The same pair as --who gives: the identity, and the repository it may name.
+                let who = Filters(who: value).parameters
+                parameters["who"] = who["who"]
+                parameters["who_repo"] = who["who_repo"]
             default:
                 parameters[key] = .text(value)
             }

@@ -35,8 +35,8 @@ public enum JSONText {
         return out
     }
 
-    public static func array(_ values: [String]) -> String {
-        "[" + values.map(quote).joined(separator: ",") + "]"
+    public static func array(_ values: [String], forTerminal: Bool = false) -> String {
+        "[" + values.map { quote($0, forTerminal: forTerminal) }.joined(separator: ",") + "]"
     }
 
     /// Reads back an array of strings written by `array` (the `chain` column).

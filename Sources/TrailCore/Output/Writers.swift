@@ -87,7 +87,7 @@ public final class JSONSink: RowSink {
             case .int(let v): text += String(v)
             case .real(let v): text += v.isFinite ? String(v) : "null"
             case .text(let v): text += JSONText.quote(v, forTerminal: terminal)
-            case .list(let v): text += "[" + v.map { JSONText.quote($0, forTerminal: terminal) }.joined(separator: ",") + "]"
+            case .list(let v): text += JSONText.array(v, forTerminal: terminal)
             }
         }
         text += lines ? "}\n" : "}"
