@@ -29,6 +29,27 @@ import Testing
         let ids = try t.store.dbQueue.read { db in try String.fetchAll(db, sql: "SELECT event_id FROM events ORDER BY id") }
         #expect(ids == ["first", "second", "third"])
     }
+
+    @Test func aCallerIsStoredOnceWholeEvenWithANulAndFoundAgainAfterACacheMiss() throws {
+        func record(_ id: String, user: String) throws -> ParsedRecord {
+            let text = #"{"eventVersion":"1.08","eventID":"\#(id)","eventTime":"2026-11-01T00:00:00Z","eventName":"A","userIdentity":{"type":"IAMUser","userName":"\#(user)","accessKeyId":"AKIAX"}}"#
+            return ParsedRecord(try readRecords(Array(text.utf8)).records[0])
+        }
+        let t = try TestStore()
+        try t.store.dbQueue.write { db in
+            try EventWriter(db: db).write(try record("a", user: #"ev\u0000e"#), fileID: 1)
+            try EventWriter(db: db).write(try record("b", user: #"ev\u0000e"#), fileID: 1)  // a new writer: an empty cache
+            try EventWriter(db: db).write(try record("c", user: "eve"), fileID: 1)
+        }
+        let rows = try t.store.dbQueue.read { db in
+            try Row.fetchAll(db, sql: "SELECT length(CAST(user_name AS BLOB)) AS bytes, caller_id FROM events ORDER BY id")
+        }
+        #expect(rows.map { $0["bytes"] as Int } == [4, 4, 3])
+        #expect(rows[0]["caller_id"] as Int64 == rows[1]["caller_id"] as Int64)
+        #expect(rows[1]["caller_id"] as Int64 != rows[2]["caller_id"] as Int64)
+        let callers = try t.store.dbQueue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM callers") }
+        #expect(callers == 2)
+    }
 }
 
 @Suite struct BulkImportTests {
@@ -57,7 +78,7 @@ import Testing
             let ids = try t.store.dbQueue.read { db in try String.fetchAll(db, sql: "SELECT event_id FROM events ORDER BY event_id") }
             #expect(ids == ["n-1", "n-2", "n-3", "old-1"], "bulk \(bulk)")
             let indexes = try t.store.dbQueue.read { db in
-                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
+                try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'event_rows'")
             }
             #expect(indexes.contains("events_event_key") && indexes.contains("events_time"), "bulk \(bulk)")
         }
@@ -67,10 +88,11 @@ import Testing
         let t = try TestStore()
         try t.store.dbQueue.write { db in
             try Schema.dropEventIndexes(db)
+            try db.execute(sql: "INSERT INTO callers (id, hash) VALUES (1, ?)", arguments: [Caller().storeHash])
             for (id, key) in [("a", 7), ("b", 7), ("a", 7), ("c", 9)] {
                 try db.execute(sql: """
-                    INSERT INTO events (event_key, event_id, file_id, offset, length, record_index, embedded)
-                    VALUES (?, ?, 1, 0, 0, 0, 0)
+                    INSERT INTO event_rows (event_key, event_id, caller_id, file_id, offset, length, record_index, embedded)
+                    VALUES (?, ?, 1, 1, 0, 0, 0, 0)
                     """, arguments: [key, id])
             }
             try Schema.restoreEventIndexes(db)
@@ -94,10 +116,11 @@ extension BulkImportTests {
         try t.store.dbQueue.write { db in
             // What a kill leaves: no indexes, a duplicate of a committed record.
             try Schema.dropEventIndexes(db)
+            try db.execute(sql: "INSERT INTO callers (id, hash) VALUES (1, ?)", arguments: [Caller().storeHash])
             for id in ["x", "y", "x"] {
                 try db.execute(sql: """
-                    INSERT INTO events (event_key, event_id, file_id, offset, length, record_index, embedded)
-                    VALUES (?, ?, 1, 0, 0, 0, 0)
+                    INSERT INTO event_rows (event_key, event_id, caller_id, file_id, offset, length, record_index, embedded)
+                    VALUES (?, ?, 1, 1, 0, 0, 0, 0)
                     """, arguments: [EventKey.hash(id), id])
             }
         }
@@ -105,7 +128,7 @@ extension BulkImportTests {
         let ids = try reopened.dbQueue.read { db in try String.fetchAll(db, sql: "SELECT event_id FROM events ORDER BY id") }
         #expect(ids == ["x", "y"])
         let indexes = try reopened.dbQueue.read { db in
-            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events'")
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name IN ('event_rows', 'callers')")
         }
         #expect(Set(Schema.eventIndexes.map(\.name) + ["events_event_key"]).isSubset(of: Set(indexes)))
     }
@@ -115,7 +138,7 @@ extension BulkImportTests {
     @Test func aStoreThatFailsMidImportEndsTheImportAndKeepsNothingHalfDone() throws {
         let t = try TestStore()
         try t.store.dbQueue.write { db in
-            try db.execute(sql: "CREATE TRIGGER boom BEFORE INSERT ON events BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
+            try db.execute(sql: "CREATE TRIGGER boom BEFORE INSERT ON event_rows BEGIN SELECT RAISE(ABORT, 'disk says no'); END")
         }
         let folder = TemporaryFolder()
         for i in 0..<60 {

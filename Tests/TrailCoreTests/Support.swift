@@ -74,8 +74,11 @@ final class TestStore {
     let folder = TemporaryFolder()
     let store: Store
 
-    init() throws {
-        store = try Store(path: folder.url.appendingPathComponent("test.db").path)
+    /// `prepare` may write the store file first, e.g. in an older schema.
+    init(prepare: ((String) throws -> Void)? = nil) throws {
+        let path = folder.url.appendingPathComponent("test.db").path
+        try prepare?(path)
+        store = try Store(path: path)
     }
 
     @discardableResult

@@ -210,7 +210,7 @@ final class SampleStore: @unchecked Sendable {
     @Test func usersCanAddQueriesButNotWrite() throws {
         let folder = Workspace()
         try folder.write("count-actions.sql", "-- description: Calls per action.\n-- params: service\nSELECT action, COUNT(*) AS calls FROM events WHERE service = :service GROUP BY action ORDER BY action;\n")
-        try folder.write("wipe.sql", "DELETE FROM events;\n")
+        try folder.write("wipe.sql", "DELETE FROM event_rows;\n")
         let listed = try parseLines(try store.run(["query", "--list", "--queries", folder.url.path, "--format", "ndjson"]).stdout)
         #expect(listed.contains { $0["name"] as? String == "count-actions" && $0["description"] as? String == "Calls per action." })
         let rows = try parseLines(try store.run(["query", "count-actions", "--param", "service=signin.amazonaws.com", "--format", "ndjson"],

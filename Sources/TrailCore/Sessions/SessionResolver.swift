@@ -10,29 +10,47 @@ struct SessionResolver {
     func resolve() throws {
         try store.dbQueue.write { db in
             let watermark = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'resolved_upto'") ?? 0
-            let top = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM events") ?? 0
+            let top = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM event_rows") ?? 0
             guard top > watermark else { return }
             var clock = PhaseClock()
-            let minted = try addMintedSessions(db, after: watermark)
-            clock.lap("  minted sessions")
-            try addOrphanSessions(db, after: watermark)
-            clock.lap("  orphan sessions")
-            try updateTotals(db, after: watermark, recount: minted)
-            clock.lap("  session totals")
             try linkTwins(db)
             clock.lap("  cross-account twins")
+            try collectNewCalls(db, after: watermark)
+            clock.lap("  new calls by caller")
+            let minted = try addMintedSessions(db, after: watermark)
+            clock.lap("  minted sessions")
+            try addOrphanSessions(db)
+            clock.lap("  orphan sessions")
+            try updateTotals(db, recount: minted)
+            clock.lap("  session totals")
             // Identity Center's newer events name only a user id; a record that names both teaches us the name.
             try db.execute(sql: """
                 INSERT OR REPLACE INTO sso_names (user_id, user_name)
-                SELECT on_behalf_of, user_name FROM events
-                WHERE id > ? AND ui_type = 'IdentityCenterUser' AND on_behalf_of IS NOT NULL AND user_name IS NOT NULL
-                """, arguments: [watermark])
+                SELECT on_behalf_of, user_name FROM callers
+                WHERE id IN (SELECT caller_id FROM temp.new_calls)
+                  AND ui_type = 'IdentityCenterUser' AND on_behalf_of IS NOT NULL AND user_name IS NOT NULL
+                """)
+            try db.execute(sql: "DROP TABLE temp.new_calls")
             try resolveOrigins(db)
             clock.lap("  origins")
             try rollUpRoles(db)
             clock.lap("  role totals")
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('resolved_upto', ?)", arguments: [String(top)])
         }
+    }
+
+    /// The calls stored since the last run, by caller and source address: what the totals and the
+    /// orphans are made of, read from the events in one pass. Target-account copies are left out: their
+    /// caller copies count.
+    private func collectNewCalls(_ db: Database, after watermark: Int64) throws {
+        try db.execute(sql: """
+            DROP TABLE IF EXISTS temp.new_calls;
+            CREATE TEMP TABLE new_calls AS
+            SELECT caller_id, source_ip AS ip, COUNT(*) AS calls, MIN(time) AS first, MAX(time) AS last,
+                   MAX(account) AS account
+            FROM event_rows WHERE id > \(watermark) AND twin_of IS NULL
+            GROUP BY caller_id, source_ip;
+            """)
     }
 
     /// Sessions from successful minting records; an orphan of the same key becomes minted in place, and
@@ -48,7 +66,7 @@ struct SessionResolver {
                    assumed_role_id, assumed_role_arn, mint_source_identity, source_ip, access_key_id
             FROM events
             WHERE id > ? AND minted_key IS NOT NULL AND error_code IS NULL AND service = 'sts.amazonaws.com'
-            ORDER BY (ui_type IS 'AWSAccount'), id
+            ORDER BY id  -- the first wins; a target-account copy gives way to its caller copy (below)
             ON CONFLICT(access_key_id) DO UPDATE SET
                 minted_by = excluded.minted_by, mint_copy = excluded.mint_copy, action = excluded.action,
                 created = excluded.created, expires = excluded.expires, role_arn = excluded.role_arn,
@@ -69,15 +87,15 @@ struct SessionResolver {
     }
 
     /// Sessions known only from the calls they signed.
-    private func addOrphanSessions(_ db: Database, after watermark: Int64) throws {
+    private func addOrphanSessions(_ db: Database) throws {
         let rows = try Row.fetchAll(db, sql: """
-            SELECT access_key_id, MIN(session_created), issuer_arn, arn, MAX(federated_provider), account,
-                   MAX(source_identity), MIN(time)
-            FROM events
-            WHERE id > ? AND access_key_id IS NOT NULL AND ui_type IN ('AssumedRole', 'FederatedUser')
-              AND access_key_id NOT IN (SELECT access_key_id FROM sessions)
-            GROUP BY access_key_id
-            """, arguments: [watermark])
+            SELECT c.access_key_id, MIN(c.session_created), c.issuer_arn, c.arn, MAX(c.federated_provider), n.account,
+                   MAX(c.source_identity), MIN(n.first)
+            FROM temp.new_calls n JOIN callers c ON c.id = n.caller_id
+            WHERE c.access_key_id IS NOT NULL AND c.ui_type IN ('AssumedRole', 'FederatedUser')
+              AND c.access_key_id NOT IN (SELECT access_key_id FROM sessions)
+            GROUP BY c.access_key_id
+            """)
         for row in rows {
             let issuer: String? = row[2]
             let arn: String? = row[3]
@@ -107,24 +125,31 @@ struct SessionResolver {
     /// Keeps each session's running totals (calls, first and last call, source IPs) so that `who`
     /// answers without reading the events. New events are added to the totals; a session that gained
     /// its minting record this run is counted again from all its events, some of which came earlier.
-    private func updateTotals(_ db: Database, after watermark: Int64, recount keys: [String]) throws {
+    private func updateTotals(_ db: Database, recount keys: [String]) throws {
+        // New calls by session: those of its callers, whose key and creationDate are the session's.
         try db.execute(sql: """
+            CREATE TEMP TABLE session_calls AS
+            SELECT s.id AS sid, n.ip, n.calls, n.first, n.last
+            FROM temp.new_calls n
+            JOIN callers c ON c.id = n.caller_id AND c.access_key_id IS NOT NULL
+            JOIN sessions s ON s.access_key_id = c.access_key_id
+                AND (c.session_created IS NULL OR s.created IS NULL
+                     OR s.created BETWEEN c.session_created - 2 AND c.session_created + 2);
+
             UPDATE sessions SET
                 calls = sessions.calls + n.count,
                 first_call = CASE WHEN sessions.first_call IS NULL OR n.first < sessions.first_call
                                   THEN n.first ELSE sessions.first_call END,
                 last_call = CASE WHEN sessions.last_call IS NULL OR n.last > sessions.last_call
                                  THEN n.last ELSE sessions.last_call END
-            FROM (SELECT s.id AS sid, COUNT(*) AS count, MIN(e.time) AS first, MAX(e.time) AS last
-                  FROM events e JOIN sessions s ON \(Self.signedBy("s"))
-                  WHERE e.id > ? GROUP BY s.id) AS n
-            WHERE sessions.id = n.sid
-            """, arguments: [watermark])
-        try db.execute(sql: """
+            FROM (SELECT sid, SUM(calls) AS count, MIN(first) AS first, MAX(last) AS last
+                  FROM temp.session_calls GROUP BY sid) AS n
+            WHERE sessions.id = n.sid;
+
             INSERT OR IGNORE INTO session_ips (session_id, ip)
-            SELECT s.id, e.source_ip FROM events e JOIN sessions s ON \(Self.signedBy("s"))
-            WHERE e.id > ? AND e.source_ip IS NOT NULL
-            """, arguments: [watermark])
+            SELECT sid, ip FROM temp.session_calls WHERE ip IS NOT NULL;
+            DROP TABLE temp.session_calls;
+            """)
         for key in keys {
             try db.execute(sql: """
                 UPDATE sessions SET (calls, first_call, last_call) =
@@ -145,27 +170,29 @@ struct SessionResolver {
             UPDATE sessions SET first_ip = (SELECT e.source_ip FROM events e WHERE \(Self.signedBy("sessions"))
                                            ORDER BY e.time, e.event_id LIMIT 1)
             WHERE minted_by IS NULL AND calls > 0
-              AND access_key_id IN (SELECT access_key_id FROM events WHERE id > ? AND access_key_id IS NOT NULL)
-            """, arguments: [watermark])
+              AND access_key_id IN (SELECT c.access_key_id FROM temp.new_calls n JOIN callers c ON c.id = n.caller_id
+                                    WHERE c.access_key_id IS NOT NULL)
+            """)
         // Likewise an orphan's sourceIdentity, which any of its calls may carry.
         try db.execute(sql: """
-            UPDATE sessions SET source_identity = (SELECT MAX(e.source_identity) FROM events e
-                                                   WHERE e.access_key_id = sessions.access_key_id)
+            UPDATE sessions SET source_identity = (SELECT MAX(c.source_identity) FROM callers c
+                                                   WHERE c.access_key_id = sessions.access_key_id)
             WHERE minted_by IS NULL AND source_identity IS NULL
-              AND access_key_id IN (SELECT access_key_id FROM events
-                                    WHERE id > ? AND access_key_id IS NOT NULL AND source_identity IS NOT NULL)
-            """, arguments: [watermark])
+              AND access_key_id IN (SELECT c.access_key_id FROM temp.new_calls n JOIN callers c ON c.id = n.caller_id
+                                    WHERE c.access_key_id IS NOT NULL AND c.source_identity IS NOT NULL)
+            """)
     }
 
     /// The target account's copy of a cross-account call points at the caller's copy.
     private func linkTwins(_ db: Database) throws {
         try db.execute(sql: """
-            UPDATE events SET twin_of = (
-                SELECT o.id FROM events o
-                WHERE o.shared_event_id = events.shared_event_id AND o.id != events.id
-                  AND COALESCE(o.ui_type, '') != 'AWSAccount'
+            UPDATE event_rows SET twin_of = (
+                SELECT o.id FROM event_rows o JOIN callers oc ON oc.id = o.caller_id
+                WHERE o.shared_event_id = event_rows.shared_event_id AND o.id != event_rows.id
+                  AND COALESCE(oc.ui_type, '') != 'AWSAccount'
                 ORDER BY o.id LIMIT 1)
-            WHERE ui_type = 'AWSAccount' AND shared_event_id IS NOT NULL AND twin_of IS NULL
+            WHERE shared_event_id IS NOT NULL AND twin_of IS NULL
+              AND caller_id IN (SELECT id FROM callers WHERE ui_type = 'AWSAccount')
             """)
     }
 
@@ -186,22 +213,24 @@ struct SessionResolver {
                             CASE WHEN substr(s.role_name, 1, 15) = 'AWSReservedSSO_' AND s.session_name IS NOT NULL
                                  THEN s.session_name
                                  ELSE COALESCE(s.assumed_role_arn, s.role_arn, s.access_key_id) END
-                        ELSE COALESCE(t.minted_identity, m.minted_identity, t.own_identity, m.own_identity,
+                        ELSE COALESCE(t.minted_identity, m.minted_identity, tc.own_identity, mc.own_identity,
                                       s.assumed_role_arn, s.access_key_id) END,
                    CASE WHEN s.minted_by IS NULL THEN
                             CASE WHEN substr(s.role_name, 1, 15) = 'AWSReservedSSO_' AND s.session_name IS NOT NULL THEN 'sso'
                                  WHEN s.federated_provider LIKE '%token.actions.githubusercontent.com%' THEN 'github-actions'
                                  ELSE 'unknown' END
                         WHEN COALESCE(t.minted_identity, m.minted_identity) IS NOT NULL THEN COALESCE(t.minted_kind, m.minted_kind)
-                        ELSE COALESCE(t.own_kind, m.own_kind, 'unknown') END,
+                        ELSE COALESCE(tc.own_kind, mc.own_kind, 'unknown') END,
                    CASE WHEN s.minted_by IS NOT NULL AND COALESCE(t.minted_identity, m.minted_identity) IS NOT NULL
                         THEN 'key' ELSE 'inferred' END,
                    CASE WHEN s.role_arn IS NOT NULL THEN json_array(s.role_arn) ELSE '[]' END,
                    p.id IS NULL
             FROM sessions s
-            LEFT JOIN events m ON m.id = s.minted_by
-            LEFT JOIN events t ON t.id = m.twin_of
-            LEFT JOIN sessions p ON s.minted_by IS NOT NULL AND p.access_key_id = COALESCE(t.access_key_id, m.access_key_id)
+            LEFT JOIN event_rows m ON m.id = s.minted_by
+            LEFT JOIN callers mc ON mc.id = m.caller_id
+            LEFT JOIN event_rows t ON t.id = m.twin_of
+            LEFT JOIN callers tc ON tc.id = t.caller_id
+            LEFT JOIN sessions p ON s.minted_by IS NOT NULL AND p.access_key_id = COALESCE(tc.access_key_id, mc.access_key_id)
                                  AND p.id != s.id;
             """)
         // A session minted by another session inherits its origin, one level of the chains at a time.

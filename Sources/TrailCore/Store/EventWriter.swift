@@ -27,6 +27,8 @@ public struct ParsedRecord {
     public var own: (Origin, Attribution)?
     public var minted: Origin?
     public var key: Int64
+    public var caller: Caller
+    public var callerHash: Int64
 
     public init(_ framed: FramedRecord) {
         self.framed = framed
@@ -34,6 +36,8 @@ public struct ParsedRecord {
         own = IdentityRules.ownAttribution(framed.record)
         let r = framed.record
         minted = r.errorCode == nil && r.mint.accessKeyId != nil ? IdentityRules.mintedOrigin(r) : nil
+        caller = Caller(r, own: own)
+        callerHash = caller.storeHash
     }
 }
 
@@ -78,12 +82,10 @@ final class EventWriter {
 
     static let columns = [
         "event_key", "event_id", "time", "account", "region", "service", "action", "event_type", "error_code", "source_ip",
-        "user_agent", "resource", "read_only", "shared_event_id", "ui_type", "principal_id", "arn", "access_key_id",
-        "user_name", "invoked_by", "on_behalf_of", "credential_id", "issuer_arn", "federated_provider",
-        "session_created", "mfa_authenticated", "source_identity", "req_role_arn", "req_role_name", "req_permission_set", "req_session_name", "minted_key",
-        "minted_expires", "assumed_role_id", "assumed_role_arn", "federated_user_arn", "mint_source_identity",
-        "minted_identity", "minted_kind", "mfa_used", "console_result", "sso_role", "sso_account", "own_identity",
-        "own_kind", "own_attribution", "file_id", "offset", "length", "record_index", "embedded",
+        "user_agent", "resource", "read_only", "shared_event_id", "caller_id", "req_role_arn", "req_role_name",
+        "req_permission_set", "req_session_name", "minted_key", "minted_expires", "assumed_role_id", "assumed_role_arn",
+        "federated_user_arn", "mint_source_identity", "minted_identity", "minted_kind", "mfa_used", "console_result",
+        "sso_role", "sso_account", "file_id", "offset", "length", "record_index", "embedded",
     ]
 
     /// In a bulk import the unique key is dropped: every record is inserted, duplicates removed at the end.
@@ -96,29 +98,80 @@ final class EventWriter {
         let marks = Array(repeating: "?", count: EventWriter.columns.count).joined(separator: ", ")
         // A record seen again keeps its first row; only where that row came from this same file
         // (the file changed and is read again) is its position refreshed, so `show` finds it.
-        insert = try db.cachedStatement(sql: bulk ? "INSERT INTO events (\(names)) VALUES (\(marks))" : """
-            INSERT INTO events (\(names)) VALUES (\(marks))
+        insert = try db.cachedStatement(sql: bulk ? "INSERT INTO event_rows (\(names)) VALUES (\(marks))" : """
+            INSERT INTO event_rows (\(names)) VALUES (\(marks))
             ON CONFLICT(event_key) DO UPDATE SET
                 offset = excluded.offset, length = excluded.length,
                 record_index = excluded.record_index, embedded = excluded.embedded
-            WHERE events.file_id = excluded.file_id AND events.event_id = excluded.event_id
+            WHERE event_rows.file_id = excluded.file_id AND event_rows.event_id = excluded.event_id
             """)
-        existing = try db.cachedStatement(sql: "SELECT event_id FROM events WHERE event_key = ?")
+        existing = try db.cachedStatement(sql: "SELECT event_id FROM event_rows WHERE event_key = ?")
+        let callerColumns = Caller.columns.joined(separator: ", ")
+        findCallers = try db.cachedStatement(sql: "SELECT id, \(callerColumns) FROM callers WHERE hash = ?")
+        insertCaller = try db.cachedStatement(sql: """
+            INSERT INTO callers (hash, \(callerColumns))
+            VALUES (?, \(Array(repeating: "?", count: Caller.columns.count).joined(separator: ", ")))
+            """)
     }
 
     private let existing: Statement
+    private let findCallers: Statement
+    private let insertCaller: Statement
+    /// The callers met lately and their ids, by their stored hash. Bounded: a session's calls come close
+    /// together, and a miss costs one indexed look-up.
+    private var callers: [Int64: (caller: Caller, id: Int64)] = [:]
+    static let callerCacheSize = 8192
+
+    /// Forgets the cached caller ids: after a rollback some may be gone from the store.
+    func forgetCallers() {
+        callers.removeAll(keepingCapacity: true)
+    }
+
+    private func callerID(_ p: ParsedRecord) throws -> Int64 {
+        if let cached = callers[p.callerHash], cached.caller == p.caller { return cached.id }
+        // Raw statements both ways: GRDB's text binding and reading stop at a NUL, which a field may hold.
+        let find = findCallers.sqliteStatement
+        sqlite3_bind_int64(find, 1, p.callerHash)
+        var found: Int64?
+        while found == nil, sqlite3_step(find) == SQLITE_ROW {
+            if Caller(statement: find, from: 1) == p.caller { found = sqlite3_column_int64(find, 0) }
+        }
+        sqlite3_reset(find)
+        let id: Int64
+        if let found {
+            id = found
+        } else {
+            let statement = insertCaller.sqliteStatement
+            var b = Binder(statement)
+            let c = p.caller
+            b.int(p.callerHash)
+            b.text(c.uiType); b.text(c.principalId); b.text(c.arn); b.text(c.accessKeyId); b.text(c.userName)
+            b.text(c.invokedBy); b.text(c.onBehalfOf); b.text(c.credentialId); b.text(c.issuerArn)
+            b.text(c.federatedProvider); b.int(c.sessionCreated); b.int(c.mfaAuthenticated); b.text(c.sourceIdentity)
+            b.text(c.ownIdentity); b.text(c.ownKind); b.text(c.ownAttribution)
+            let status = sqlite3_step(statement)
+            sqlite3_reset(statement)
+            guard status == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+            id = sqlite3_last_insert_rowid(db.sqliteConnection)
+        }
+        if callers.count >= EventWriter.callerCacheSize { callers.removeAll(keepingCapacity: true) }
+        callers[p.callerHash] = (p.caller, id)
+        return id
+    }
 
     /// Stores one record; true if it was new.
     func write(_ p: ParsedRecord, fileID: Int64) throws -> Bool {
         let r = p.framed.record
-        let u = r.userIdentity
         let m = r.mint
+        let callerID = try callerID(p)
         let statement = insert.sqliteStatement
         var b = Binder(statement)
         b.int(p.key)
         b.text(p.framed.key)
         b.int(r.eventTime)
-        b.text(r.recipientAccountId ?? u.accountId)
+        b.text(r.recipientAccountId ?? r.userIdentity.accountId)
         b.text(r.awsRegion)
         b.text(r.eventSource)
         b.text(r.eventName)
@@ -129,19 +182,7 @@ final class EventWriter {
         b.text(r.resource)
         b.bool(r.readOnly)
         b.text(r.sharedEventID)
-        b.text(u.type)
-        b.text(u.principalId)
-        b.text(u.arn)
-        b.text(u.accessKeyId)
-        b.text(u.userName)
-        b.text(u.invokedBy)
-        b.text(u.onBehalfOfUserId)
-        b.text(u.credentialId)
-        b.text(u.issuerArn)
-        b.text(u.federatedProvider)
-        b.int(u.creationDate)
-        b.bool(u.mfaAuthenticated)
-        b.text(u.sourceIdentity)
+        b.int(callerID)
         b.text(m.roleArn)
         let roleName = m.roleArn.flatMap(ARN.roleName)
         b.text(roleName)
@@ -159,9 +200,6 @@ final class EventWriter {
         b.text(r.consoleLoginResult)
         b.text(r.ssoRoleName)
         b.text(r.ssoAccountId)
-        b.text(p.own?.0.identity)
-        b.text(p.own?.0.kind.rawValue)
-        b.text(p.own?.1.rawValue)
         b.int(fileID)
         b.int(Int64(p.framed.offset))
         b.int(Int64(p.framed.length))

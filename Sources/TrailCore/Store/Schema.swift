@@ -3,22 +3,26 @@
 import GRDB
 
 enum Schema {
-    /// The events table's secondary indexes. A large import drops them and builds them again at its
+    /// The event tables' secondary indexes. A large import drops them and builds them again at its
     /// end (a sorted build is much faster than keeping them up to date row by row); opening the store
     /// creates any that a killed import left missing.
     static let eventIndexes: [(name: String, definition: String)] = [
-        ("events_time", "ON events(time)"),
-        ("events_key", "ON events(access_key_id) WHERE access_key_id IS NOT NULL"),
-        ("events_shared", "ON events(shared_event_id) WHERE shared_event_id IS NOT NULL"),
-        ("events_minting", "ON events(req_role_name) WHERE req_role_arn IS NOT NULL"),
+        ("events_time", "ON event_rows(time)"),
+        // An event's caller: how a session's calls, an identity's own records and a user id's are found
+        // (through the callers indexes below).
+        ("events_caller", "ON event_rows(caller_id)"),
+        ("events_shared", "ON event_rows(shared_event_id) WHERE shared_event_id IS NOT NULL"),
+        ("events_minting", "ON event_rows(req_role_name) WHERE req_role_arn IS NOT NULL"),
         // Failed attempts to assume a role: few, and `who` reads them all for its `denied`.
-        ("events_denied", "ON events(req_role_name, req_permission_set, req_role_arn) WHERE req_role_arn IS NOT NULL AND error_code IS NOT NULL"),
+        ("events_denied", "ON event_rows(req_role_name, req_permission_set, req_role_arn) WHERE req_role_arn IS NOT NULL AND error_code IS NOT NULL"),
+        ("events_twin", "ON event_rows(twin_of) WHERE twin_of IS NOT NULL"),
         // What `--who` looks up besides sessions: origins the records name themselves, GitHub subjects
-        // of web identity calls, cross-account copies and Identity Center user ids.
-        ("events_own", "ON events(own_identity) WHERE own_attribution = 'direct' OR access_key_id IS NULL"),
-        ("events_github", "ON events(own_identity) WHERE own_kind = 'github-actions' AND own_attribution = 'direct'"),
-        ("events_twin", "ON events(twin_of) WHERE twin_of IS NOT NULL"),
-        ("events_on_behalf_of", "ON events(on_behalf_of) WHERE on_behalf_of IS NOT NULL"),
+        // of web identity calls and Identity Center user ids.
+        ("callers_hash", "ON callers(hash)"),
+        ("callers_key", "ON callers(access_key_id) WHERE access_key_id IS NOT NULL"),
+        ("callers_own", "ON callers(own_identity) WHERE own_attribution = 'direct' OR access_key_id IS NULL"),
+        ("callers_github", "ON callers(own_identity) WHERE own_kind = 'github-actions' AND own_attribution = 'direct'"),
+        ("callers_on_behalf_of", "ON callers(on_behalf_of) WHERE on_behalf_of IS NOT NULL"),
     ]
 
     static func createEventIndexes(_ db: Database) throws {
@@ -38,7 +42,7 @@ enum Schema {
 
     /// The indexes with an entry for (nearly) every event. The partial ones cover few rows: keeping them
     /// during a bulk import costs little, while building each again would read the whole table.
-    static let bulkDropped: Set<String> = ["events_time", "events_key", "events_own"]
+    static let bulkDropped: Set<String> = ["events_time", "events_caller"]
 
     /// Builds the indexes a bulk import dropped (or that a killed one left missing). Without the unique
     /// key, first keeps one row per event id (the first stored) and gives a colliding id the next free key.
@@ -48,7 +52,7 @@ enum Schema {
             // Most bulk imports hold no duplicate: then one sorted build is all it takes.
             do {
                 try db.execute(sql: "SAVEPOINT unique_key")
-                try db.execute(sql: "CREATE UNIQUE INDEX events_event_key ON events(event_key)")
+                try db.execute(sql: "CREATE UNIQUE INDEX events_event_key ON event_rows(event_key)")
                 try db.execute(sql: "RELEASE unique_key")
                 try createEventIndexes(db)
                 return
@@ -56,19 +60,19 @@ enum Schema {
                 try db.execute(sql: "ROLLBACK TO unique_key")
                 try db.execute(sql: "RELEASE unique_key")
             }
-            try db.execute(sql: "CREATE INDEX IF NOT EXISTS events_event_key_dups ON events(event_key)")
+            try db.execute(sql: "CREATE INDEX IF NOT EXISTS events_event_key_dups ON event_rows(event_key)")
             try db.execute(sql: """
-                DELETE FROM events WHERE id IN (
-                    SELECT e.id FROM events e
-                    JOIN (SELECT event_key, event_id, MIN(id) AS keep FROM events
-                          WHERE event_key IN (SELECT event_key FROM events GROUP BY event_key HAVING COUNT(*) > 1)
+                DELETE FROM event_rows WHERE id IN (
+                    SELECT e.id FROM event_rows e
+                    JOIN (SELECT event_key, event_id, MIN(id) AS keep FROM event_rows
+                          WHERE event_key IN (SELECT event_key FROM event_rows GROUP BY event_key HAVING COUNT(*) > 1)
                           GROUP BY event_key, event_id) d
                       ON d.event_key = e.event_key AND d.event_id = e.event_id
                     WHERE e.id != d.keep)
                 """)
             let collisions = try Row.fetchAll(db, sql: """
-                SELECT id, event_key FROM events
-                WHERE event_key IN (SELECT event_key FROM events GROUP BY event_key HAVING COUNT(*) > 1)
+                SELECT id, event_key FROM event_rows
+                WHERE event_key IN (SELECT event_key FROM event_rows GROUP BY event_key HAVING COUNT(*) > 1)
                 ORDER BY event_key, id
                 """)
             var previous: Int64?
@@ -78,13 +82,13 @@ enum Schema {
                 defer { previous = key }
                 guard previous == key else { continue }  // the first of a key keeps it
                 var next = EventKey.probe(key)
-                while try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM events WHERE event_key = ?)", arguments: [next]) ?? false {
+                while try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM event_rows WHERE event_key = ?)", arguments: [next]) ?? false {
                     next = EventKey.probe(next)
                 }
-                try db.execute(sql: "UPDATE events SET event_key = ? WHERE id = ?", arguments: [next, id])
+                try db.execute(sql: "UPDATE event_rows SET event_key = ? WHERE id = ?", arguments: [next, id])
             }
             try db.execute(sql: "DROP INDEX events_event_key_dups")
-            try db.execute(sql: "CREATE UNIQUE INDEX events_event_key ON events(event_key)")
+            try db.execute(sql: "CREATE UNIQUE INDEX events_event_key ON event_rows(event_key)")
         }
         try createEventIndexes(db)
     }
@@ -254,6 +258,138 @@ enum Schema {
                                           AND COALESCE(t.session_created, e.session_created) + 2);
                 """)
         }
+        migrator.registerMigration("v2-callers") { db in
+            try migrateToCallers(db)
+        }
         return migrator
+    }
+
+    /// The columns of `event_rows` besides its id and caller, in the order of the `events` view.
+    static let eventRowColumns = [
+        "event_key", "event_id", "time", "account", "region", "service", "action", "event_type", "error_code",
+        "source_ip", "user_agent", "resource", "read_only", "shared_event_id", "req_role_arn", "req_role_name",
+        "req_permission_set", "req_session_name", "minted_key", "minted_expires", "assumed_role_id", "assumed_role_arn",
+        "federated_user_arn", "mint_source_identity", "minted_identity", "minted_kind", "mfa_used", "console_result",
+        "sso_role", "sso_account", "twin_of", "file_id", "offset", "length", "record_index", "embedded",
+    ]
+
+    /// v2: the caller block of each record (userIdentity and its own origin) is stored once per distinct
+    /// value in `callers`; `event_rows` points at it, and the view `events` joins them back into the rows
+    /// of v1, so queries written against v1 keep working. A v1 store is converted in place.
+    static func migrateToCallers(_ db: Database) throws {
+        let callerColumns = Caller.columns.joined(separator: ", ")
+        let rowColumns = eventRowColumns.joined(separator: ", ")
+        let v1Indexes = try String.fetchAll(db, sql: """
+            SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'events' AND sql IS NOT NULL
+            """)
+        for index in v1Indexes { try db.execute(sql: "DROP INDEX \(index)") }
+        try db.execute(sql: """
+            DROP VIEW event_origin;
+            ALTER TABLE events RENAME TO events_v1;
+
+            CREATE TABLE callers (
+                id INTEGER PRIMARY KEY,
+                hash INTEGER NOT NULL,         -- caller_hash() of the other columns: narrows the importer's look-ups
+                ui_type TEXT,                  -- userIdentity.type
+                principal_id TEXT,
+                arn TEXT,
+                access_key_id TEXT,
+                user_name TEXT,
+                invoked_by TEXT,
+                on_behalf_of TEXT,             -- onBehalfOf.userId (Identity Center)
+                credential_id TEXT,
+                issuer_arn TEXT,               -- sessionContext.sessionIssuer.arn
+                federated_provider TEXT,
+                session_created INTEGER,       -- sessionContext.attributes.creationDate
+                mfa_authenticated INTEGER,
+                source_identity TEXT,
+                own_identity TEXT,             -- what the record says by itself (SPEC §3)
+                own_kind TEXT,
+                own_attribution TEXT
+            );
+            INSERT INTO callers (hash, \(callerColumns))
+            SELECT caller_hash(\(callerColumns)), * FROM (SELECT DISTINCT \(callerColumns) FROM events_v1);
+
+            -- One row per distinct record. Secrets are never columns: they are not even parsed.
+            CREATE TABLE event_rows (
+                id INTEGER PRIMARY KEY,
+                event_key INTEGER NOT NULL,    -- 64-bit hash of event_id (probed on collision), unique: events_event_key
+                event_id TEXT NOT NULL,         -- eventID, or 'hash:' + a hash of the record's bytes
+                time INTEGER,                   -- eventTime, seconds since 1970 UTC
+                account TEXT,                   -- recipientAccountId, else userIdentity.accountId
+                region TEXT,
+                service TEXT,                   -- eventSource
+                action TEXT,                    -- eventName
+                event_type TEXT,
+                error_code TEXT,
+                source_ip TEXT,
+                user_agent TEXT,
+                resource TEXT,
+                read_only INTEGER,
+                shared_event_id TEXT,
+                caller_id INTEGER NOT NULL,     -- callers.id
+                req_role_arn TEXT,              -- requestParameters.roleArn of STS calls
+                req_role_name TEXT COLLATE NOCASE,
+                req_permission_set TEXT COLLATE NOCASE,
+                req_session_name TEXT,
+                minted_key TEXT,                -- responseElements.credentials.accessKeyId
+                minted_expires INTEGER,
+                assumed_role_id TEXT,
+                assumed_role_arn TEXT,
+                federated_user_arn TEXT,
+                mint_source_identity TEXT,
+                minted_identity TEXT,           -- origin of the minted session when its caller is no session
+                minted_kind TEXT,
+                mfa_used TEXT,                  -- additionalEventData.MFAUsed (console sign-ins)
+                console_result TEXT,
+                sso_role TEXT,                  -- serviceEventDetails.role_name (Identity Center)
+                sso_account TEXT,
+                twin_of INTEGER,                -- target-account copy of a call whose caller copy is stored
+                file_id INTEGER NOT NULL,
+                offset INTEGER NOT NULL,        -- in the file's decompressed stream
+                length INTEGER NOT NULL,
+                record_index INTEGER NOT NULL,
+                embedded INTEGER NOT NULL       -- 1: a CloudTrailEvent string of lookup-events output
+            );
+            CREATE INDEX callers_migrate ON callers(hash);
+            INSERT INTO event_rows (id, caller_id, \(rowColumns))
+            SELECT e.id, c.id, \(eventRowColumns.map { "e." + $0 }.joined(separator: ", "))
+            FROM events_v1 e JOIN callers c ON c.hash = caller_hash(\(Caller.columns.map { "e." + $0 }.joined(separator: ", ")))
+                AND \(Caller.columns.map { "c.\($0) IS e.\($0)" }.joined(separator: " AND "));
+            DROP INDEX callers_migrate;
+            DROP TABLE events_v1;
+            CREATE UNIQUE INDEX events_event_key ON event_rows(event_key);
+
+            -- The records as v1 stored them: what queries read.
+            CREATE VIEW events AS
+            SELECT r.id, \(eventRowColumns.prefix(14).map { "r." + $0 }.joined(separator: ", ")),
+                   \(Caller.columns.prefix(13).map { "c." + $0 }.joined(separator: ", ")),
+                   \(eventRowColumns[14..<30].map { "r." + $0 }.joined(separator: ", ")),
+                   \(Caller.columns.suffix(3).map { "c." + $0 }.joined(separator: ", ")),
+                   \(eventRowColumns.suffix(6).map { "r." + $0 }.joined(separator: ", ")), r.caller_id
+            FROM event_rows r JOIN callers c ON c.id = r.caller_id;
+
+            -- An event's session: the one minted with its access key, confirmed by creationDate.
+            -- The target-account copy of a cross-account call takes its caller copy's origin.
+            CREATE VIEW event_origin AS
+            SELECT e.*,
+                CASE WHEN s.id IS NOT NULL THEN s.identity
+                     WHEN e.ui_type = 'IdentityCenterUser' AND e.user_name IS NULL
+                         THEN COALESCE((SELECT n.user_name FROM sso_names n WHERE n.user_id = e.on_behalf_of), e.own_identity)
+                     ELSE COALESCE(tc.own_identity, e.own_identity) END AS identity,
+                CASE WHEN s.id IS NOT NULL THEN s.kind ELSE COALESCE(tc.own_kind, e.own_kind) END AS kind,
+                CASE WHEN s.id IS NOT NULL THEN s.attribution ELSE COALESCE(tc.own_attribution, e.own_attribution) END AS attribution,
+                s.id AS signing_session,
+                COALESCE(s.role_arn, CASE WHEN COALESCE(tc.ui_type, e.ui_type) = 'AssumedRole'
+                                          THEN COALESCE(tc.issuer_arn, e.issuer_arn) END) AS session_role_arn
+            FROM events e
+            LEFT JOIN event_rows t ON t.id = e.twin_of
+            LEFT JOIN callers tc ON tc.id = t.caller_id
+            LEFT JOIN sessions s ON s.access_key_id = COALESCE(tc.access_key_id, e.access_key_id)
+                AND (COALESCE(tc.session_created, e.session_created) IS NULL OR s.created IS NULL
+                     OR s.created BETWEEN COALESCE(tc.session_created, e.session_created) - 2
+                                      AND COALESCE(tc.session_created, e.session_created) + 2);
+            """)
+        try createEventIndexes(db)
     }
 }

@@ -83,6 +83,7 @@ public final class Store {
             db.add(function: Store.arnAccount)
             Store.addGitHubRepository(db)
             db.add(function: Store.githubContext)
+            Caller.addSQLHash(db)
         }
         dbQueue = try DatabaseQueue(path: path, configuration: config)
         try Schema.migrator().migrate(dbQueue)

@@ -1,0 +1,145 @@
+// What a record says of its caller, stored once per distinct value in `callers`.
+
+import GRDB
+import GRDBSQLite
+
+/// The `userIdentity` fields the store keeps and the origin the record names by itself (SPEC §3).
+/// A session signs many calls with the same caller block; storing it once and pointing at it keeps
+/// the event rows small, which is most of an import's cost.
+public struct Caller: Hashable, Sendable {
+    public var uiType: String?
+    public var principalId: String?
+    public var arn: String?
+    public var accessKeyId: String?
+    public var userName: String?
+    public var invokedBy: String?
+    public var onBehalfOf: String?
+    public var credentialId: String?
+    public var issuerArn: String?
+    public var federatedProvider: String?
+    public var sessionCreated: Int64?
+    public var mfaAuthenticated: Int64?
+    public var sourceIdentity: String?
+    public var ownIdentity: String?
+    public var ownKind: String?
+    public var ownAttribution: String?
+
+    /// The `callers` columns, in the order of `values` and of the SQL function `caller_hash`.
+    public static let columns = [
+        "ui_type", "principal_id", "arn", "access_key_id", "user_name", "invoked_by", "on_behalf_of",
+        "credential_id", "issuer_arn", "federated_provider", "session_created", "mfa_authenticated",
+        "source_identity", "own_identity", "own_kind", "own_attribution",
+    ]
+
+    public init() {}
+
+    public init(_ r: EventRecord, own: (Origin, Attribution)?) {
+        let u = r.userIdentity
+        uiType = u.type
+        principalId = u.principalId
+        arn = u.arn
+        accessKeyId = u.accessKeyId
+        userName = u.userName
+        invokedBy = u.invokedBy
+        onBehalfOf = u.onBehalfOfUserId
+        credentialId = u.credentialId
+        issuerArn = u.issuerArn
+        federatedProvider = u.federatedProvider
+        sessionCreated = u.creationDate
+        mfaAuthenticated = u.mfaAuthenticated.map { $0 ? 1 : 0 }
+        sourceIdentity = u.sourceIdentity
+        ownIdentity = own?.0.identity
+        ownKind = own?.0.kind.rawValue
+        ownAttribution = own?.1.rawValue
+    }
+
+    /// The caller on the current row of a raw statement, its columns in `columns` order from `start`.
+    init(statement: OpaquePointer, from start: Int32) {
+        var i = start
+        func text() -> String? {
+            defer { i += 1 }
+            guard sqlite3_column_type(statement, i) != SQLITE_NULL, let bytes = sqlite3_column_text(statement, i) else { return nil }
+            return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, i))), as: UTF8.self)
+        }
+        func int() -> Int64? {
+            defer { i += 1 }
+            return sqlite3_column_type(statement, i) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, i)
+        }
+        uiType = text(); principalId = text(); arn = text(); accessKeyId = text(); userName = text()
+        invokedBy = text(); onBehalfOf = text(); credentialId = text(); issuerArn = text()
+        federatedProvider = text(); sessionCreated = int(); mfaAuthenticated = int(); sourceIdentity = text()
+        ownIdentity = text(); ownKind = text(); ownAttribution = text()
+    }
+
+    var values: [DatabaseValue] {
+        [uiType.databaseValue, principalId.databaseValue, arn.databaseValue, accessKeyId.databaseValue,
+         userName.databaseValue, invokedBy.databaseValue, onBehalfOf.databaseValue, credentialId.databaseValue,
+         issuerArn.databaseValue, federatedProvider.databaseValue, sessionCreated.databaseValue,
+         mfaAuthenticated.databaseValue, sourceIdentity.databaseValue, ownIdentity.databaseValue,
+         ownKind.databaseValue, ownAttribution.databaseValue]
+    }
+
+    /// The stored `callers.hash`: 64-bit FNV-1a over the values, each tagged with its type and length so
+    /// that no two different callers feed the same bytes. Only narrows a look-up: rows are compared whole.
+    public var storeHash: Int64 {
+        var h = StoreHasher()
+        h.feed(uiType); h.feed(principalId); h.feed(arn); h.feed(accessKeyId); h.feed(userName)
+        h.feed(invokedBy); h.feed(onBehalfOf); h.feed(credentialId); h.feed(issuerArn); h.feed(federatedProvider)
+        h.feed(sessionCreated); h.feed(mfaAuthenticated)
+        h.feed(sourceIdentity); h.feed(ownIdentity); h.feed(ownKind); h.feed(ownAttribution)
+        return h.value
+    }
+
+    /// `caller_hash(...)` for SQL, over the columns in `columns` order: the same hash as `storeHash`.
+    /// Reads SQLite's own bytes, as text may hold a NUL.
+    static func addSQLHash(_ db: Database) {
+        let function: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { context, count, arguments in
+            var h = StoreHasher()
+            for i in 0..<Int(count) {
+                guard let value = arguments?[i] else { continue }
+                switch sqlite3_value_type(value) {
+                case SQLITE_NULL:
+                    h.feed(nil as String?)
+                case SQLITE_INTEGER:
+                    h.feed(sqlite3_value_int64(value))
+                default:
+                    let text = sqlite3_value_text(value)
+                    let bytes = Int(sqlite3_value_bytes(value))
+                    h.feed(UnsafeBufferPointer(start: text, count: text == nil ? 0 : bytes))
+                }
+            }
+            sqlite3_result_int64(context, h.value)
+        }
+        sqlite3_create_function_v2(db.sqliteConnection, "caller_hash", Int32(columns.count), SQLITE_UTF8 | SQLITE_DETERMINISTIC,
+                                   nil, function, nil, nil, nil)
+    }
+}
+
+struct StoreHasher {
+    private(set) var value = Int64(bitPattern: 0xcbf29ce484222325)
+
+    private mutating func byte(_ b: UInt8) {
+        value = Int64(bitPattern: (UInt64(bitPattern: value) ^ UInt64(b)) &* 0x100000001b3)
+    }
+
+    private mutating func word(_ w: UInt64) {
+        for shift in stride(from: 0, to: 64, by: 8) { byte(UInt8(truncatingIfNeeded: w >> UInt64(shift))) }
+    }
+
+    mutating func feed(_ text: String?) {
+        guard var text else { return byte(0) }
+        text.withUTF8 { feed($0) }
+    }
+
+    mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>) {
+        byte(2)
+        word(UInt64(bytes.count))
+        for b in bytes { byte(b) }
+    }
+
+    mutating func feed(_ number: Int64?) {
+        guard let number else { return byte(0) }
+        byte(1)
+        word(UInt64(bitPattern: number))
+    }
+}

@@ -1,0 +1,87 @@
+// The store's migrations: a store written by an earlier version is converted and answers the same.
+
+import GRDB
+import Testing
+@testable import TrailCore
+
+@Suite struct SchemaTests {
+    /// The tables of the first schema that hold data, besides `events`.
+    static let v1Tables = ["files", "sessions", "session_ips", "meta", "role_identities", "role_identity_ips", "sso_names"]
+
+    @Test func aStoreOfTheFirstSchemaIsConvertedAndAnswersTheSame() throws {
+        let folder = TemporaryFolder()
+        let resolverTests = SessionResolverTests()
+        let files = try resolverTests.sampleTree(folder)
+        let current = try TestStore()
+        try current.importPaths(files)
+        let expected = try resolverTests.answers(current)
+        let expectedEvents = try current.store.dbQueue.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM events ORDER BY id")
+        }
+
+        // The same content written in the first schema, as a store of the first version holds it.
+        let old = try TestStore { path in
+            let queue = try DatabaseQueue(path: path)
+            try Schema.migrator().migrate(queue, upTo: "v1-files-events-sessions")
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: "ATTACH DATABASE ? AS current", arguments: [current.store.path])
+                let columns = try Row.fetchAll(db, sql: "PRAGMA main.table_info(events)").map { $0["name"] as String }
+                let list = columns.joined(separator: ", ")
+                try db.execute(sql: "INSERT INTO main.events (\(list)) SELECT \(list) FROM current.events")
+                for table in Self.v1Tables {
+                    try db.execute(sql: "DELETE FROM main.\(table)")
+                    try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM current.\(table)")
+                }
+                try db.execute(sql: "DETACH DATABASE current")
+            }
+            let count = try queue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events") }
+            #expect(count == expectedEvents.count)
+            #expect(count ?? 0 > 300)
+        }
+
+        #expect(try resolverTests.answers(old) == expected)
+        let events = try old.store.dbQueue.read { db in try Row.fetchAll(db, sql: "SELECT * FROM events ORDER BY id") }
+        #expect(events.count == expectedEvents.count)
+        for (got, want) in zip(events, expectedEvents) {
+            for column in want.columnNames where column != "caller_id" {
+                if got[column] as DatabaseValue != want[column] as DatabaseValue {
+                    Issue.record("event \(want["event_id"] as String) column \(column): \(got[column] as DatabaseValue) != \(want[column] as DatabaseValue)")
+                    return
+                }
+            }
+        }
+        // One row per distinct caller, and the indexes of the current schema.
+        let (callers, distinct, indexes) = try old.store.dbQueue.read { db in
+            let columns = Caller.columns.joined(separator: ", ")
+            return (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM callers") ?? 0,
+                    try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM (SELECT DISTINCT \(columns) FROM callers)") ?? 0,
+                    try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index'"))
+        }
+        #expect(callers == distinct && callers > 10)
+        #expect(Set(Schema.eventIndexes.map(\.name)).isSubset(of: Set(indexes)))
+        // And it goes on importing: the same files again are unchanged, new ones add to it.
+        let again = try old.importPaths(files)
+        #expect(again.unchanged == files.count && again.newRecords == 0)
+    }
+
+    @Test func theStoredCallerHashIsTheSameFromSwiftAndFromSQL() throws {
+        var caller = Caller()
+        caller.uiType = "AssumedRole"
+        caller.accessKeyId = "ASIAEXAMPLE"
+        caller.sessionCreated = 1_800_000_000
+        caller.mfaAuthenticated = 0
+        caller.ownIdentity = "é\u{0}x"
+        let t = try TestStore()
+        // The text with a NUL written in SQL: GRDB's own binding would stop at it.
+        let marks = Caller.columns.map { $0 == "own_identity" ? "'é' || char(0) || 'x'" : "?" }
+        let fromSQL = try t.store.dbQueue.read { db in
+            try Int64.fetchOne(db, sql: "SELECT caller_hash(\(marks.joined(separator: ", ")))",
+                               arguments: StatementArguments(caller.values.enumerated().filter { Caller.columns[$0.offset] != "own_identity" }.map(\.element)))
+        }
+        #expect(fromSQL == caller.storeHash)
+        var other = caller
+        other.ownIdentity = nil
+        other.ownKind = "é\u{0}x"
+        #expect(other.storeHash != caller.storeHash)
+    }
+}
