@@ -145,6 +145,7 @@ public final class Importer {
         let next = SharedCounter()
         let window = ReadAheadWindow(size: options.readAhead)
         let done = DispatchGroup()
+        let readersCPU = SharedSum()
         let options = self.options
         for _ in 0..<min(options.workers, todo.count) {
             done.enter()
@@ -154,6 +155,7 @@ public final class Importer {
                     guard index < todo.count, window.waitUntilOpen(index) else { break }
                     Importer.read(todo[index], into: channels[index], options: options)
                 }
+                readersCPU.add(threadCPUSeconds())
                 done.leave()
             }
             thread.stackSize = 4 << 20
@@ -186,9 +188,12 @@ public final class Importer {
             var sinceCommit = 0
             var lastCommit = Date()
             var waited = 0.0
+            let writerStartCPU = threadCPUSeconds()
             defer {
                 if PhaseClock().enabled {
-                    FileHandle.standardError.write(Data(String(format: "timing: writer waited %.3f s for the readers\n", waited).utf8))
+                    done.wait()
+                    FileHandle.standardError.write(Data(String(format: "timing: writer waited %.3f s for the readers; CPU: writer %.3f s, readers %.3f s\n",
+                                                               waited, threadCPUSeconds() - writerStartCPU, readersCPU.value).utf8))
                 }
             }
             defer { if inTransaction { try? db.execute(sql: "ROLLBACK") } }
@@ -339,6 +344,31 @@ final class ReadAheadWindow: @unchecked Sendable {
         written += 1
         condition.broadcast()
         condition.unlock()
+    }
+}
+
+/// The CPU time (user and system) of the calling thread so far.
+func threadCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
+}
+
+/// A sum the workers add to.
+final class SharedSum: @unchecked Sendable {
+    private let lock = NSLock()
+    private var total = 0.0
+
+    func add(_ x: Double) {
+        lock.lock()
+        total += x
+        lock.unlock()
+    }
+
+    var value: Double {
+        lock.lock()
+        defer { lock.unlock() }
+        return total
     }
 }
 
