@@ -27,7 +27,8 @@ let package = Package(
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
         .target(
             name: "CTrailSupport",
-            path: "Sources/CTrailSupport"),
+            path: "Sources/CTrailSupport",
+            linkerSettings: [.linkedLibrary("sqlite3")]),
         .executableTarget(
             name: "trail",
             dependencies: [

@@ -8,6 +8,7 @@ import Foundation
 struct Trail: ParsableCommand {
     static func main() {
         trail_limit_malloc_arenas()
+        trail_tune_sqlite()
         do {
             var command = try parseAsRoot()
             try command.run()

@@ -13,6 +13,13 @@ public struct DecodedObject {
     public var isDigest = false
     /// The object holds `Records` or `Events` arrays: it is a log file, not a record.
     public var isWrapper = false
+
+    /// The record, moved out (its strings are not retained again to be copied).
+    mutating func takeRecord() -> EventRecord {
+        var record = EventRecord()
+        swap(&record, &self.record)
+        return record
+    }
 }
 
 /// Identifiers found in `requestParameters`, from which a resource is named.

@@ -161,9 +161,10 @@ public final class RecordReader {
                                       embedded: true, key: key)
             } else {
                 c.depth = 0
-                let decoded = try RecordDecoder.decode(&c)
-                framed = FramedRecord(record: decoded.record, offset: base + start, length: c.pos - start, index: recordCount,
-                                      embedded: false, key: key(decoded.record, start, c.pos))
+                var decoded = try RecordDecoder.decode(&c)
+                let key = key(decoded.record, start, c.pos)
+                framed = FramedRecord(record: decoded.takeRecord(), offset: base + start, length: c.pos - start,
+                                      index: recordCount, embedded: false, key: key)
             }
             arrayFirst = first
             pos = c.pos
@@ -214,13 +215,14 @@ public final class RecordReader {
             if let key = try probe.nextKey(first: &first), probe.matches(key, "Records") || probe.matches(key, "Events") {
                 return try enterWrapper(at: start)
             }
-            let decoded = try RecordDecoder.decode(&c)
+            var decoded = try RecordDecoder.decode(&c)
             if decoded.isWrapper { return try enterWrapper(at: start) }
             valueCount += 1
             if decoded.isRecord {
                 pos = c.pos
-                let framed = FramedRecord(record: decoded.record, offset: base + start, length: c.pos - start, index: recordCount,
-                                          embedded: false, key: key(decoded.record, start, c.pos))
+                let key = key(decoded.record, start, c.pos)
+                let framed = FramedRecord(record: decoded.takeRecord(), offset: base + start, length: c.pos - start,
+                                          index: recordCount, embedded: false, key: key)
                 recordCount += 1
                 return .record(framed)
             }

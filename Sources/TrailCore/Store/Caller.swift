@@ -33,7 +33,7 @@ public struct Caller: Hashable, Sendable {
 
     public init() {}
 
-    public init(_ r: EventRecord, own: (Origin, Attribution)?) {
+    public init(_ r: borrowing EventRecord, own: (Origin, Attribution)?) {
         let u = r.userIdentity
         uiType = u.type
         principalId = u.principalId
@@ -115,31 +115,52 @@ public struct Caller: Hashable, Sendable {
     }
 }
 
+/// The hash behind `callers.hash`: a word at a time (FNV-style multiply, then a final mix). It is
+/// stored, so it must not change without a migration that computes it again.
 struct StoreHasher {
-    private(set) var value = Int64(bitPattern: 0xcbf29ce484222325)
+    private var h: UInt64 = 0xcbf29ce484222325
 
-    private mutating func byte(_ b: UInt8) {
-        value = Int64(bitPattern: (UInt64(bitPattern: value) ^ UInt64(b)) &* 0x100000001b3)
+    var value: Int64 {
+        var x = h
+        x ^= x >> 33
+        x = x &* 0xff51afd7ed558ccd
+        x ^= x >> 33
+        return Int64(bitPattern: x)
     }
 
+    @inline(__always)
     private mutating func word(_ w: UInt64) {
-        for shift in stride(from: 0, to: 64, by: 8) { byte(UInt8(truncatingIfNeeded: w >> UInt64(shift))) }
+        h = (h ^ w) &* 0x100000001b3
+        h = (h << 29) | (h >> 35)
     }
 
     mutating func feed(_ text: String?) {
-        guard var text else { return byte(0) }
+        guard var text else { return word(0) }
         text.withUTF8 { feed($0) }
     }
 
     mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>) {
-        byte(2)
-        word(UInt64(bytes.count))
-        for b in bytes { byte(b) }
+        word(2 | UInt64(bytes.count) << 8)
+        guard let base = bytes.baseAddress else { return }
+        let raw = UnsafeRawPointer(base)
+        var i = 0
+        while i + 8 <= bytes.count {
+            word(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < bytes.count {
+            tail |= UInt64(base[i]) << shift
+            shift += 8
+            i += 1
+        }
+        word(tail)
     }
 
     mutating func feed(_ number: Int64?) {
-        guard let number else { return byte(0) }
-        byte(1)
+        guard let number else { return word(0) }
+        word(1)
         word(UInt64(bitPattern: number))
     }
 }

@@ -30,14 +30,15 @@ public struct ParsedRecord {
     public var caller: Caller
     public var callerHash: Int64
 
-    public init(_ framed: FramedRecord) {
-        self.framed = framed
+    public init(_ framed: __owned FramedRecord) {
         key = EventKey.hash(framed.key)
-        own = IdentityRules.ownAttribution(framed.record)
-        let r = framed.record
-        minted = r.errorCode == nil && r.mint.accessKeyId != nil ? IdentityRules.mintedOrigin(r) : nil
-        caller = Caller(r, own: own)
+        let own = IdentityRules.ownAttribution(framed.record)
+        self.own = own
+        minted = framed.record.errorCode == nil && framed.record.mint.accessKeyId != nil
+            ? IdentityRules.mintedOrigin(framed.record) : nil
+        caller = Caller(framed.record, own: own)
         callerHash = caller.storeHash
+        self.framed = framed
     }
 }
 
@@ -127,7 +128,7 @@ final class EventWriter {
         callers.removeAll(keepingCapacity: true)
     }
 
-    private func callerID(_ p: ParsedRecord) throws -> Int64 {
+    private func callerID(_ p: borrowing ParsedRecord) throws -> Int64 {
         if let cached = callers[p.callerHash], cached.caller == p.caller { return cached.id }
         // Raw statements both ways: GRDB's text binding and reading stop at a NUL, which a field may hold.
         let find = findCallers.sqliteStatement
@@ -162,7 +163,7 @@ final class EventWriter {
     }
 
     /// Stores one record; true if it was new.
-    func write(_ p: ParsedRecord, fileID: Int64) throws -> Bool {
+    func write(_ p: borrowing ParsedRecord, fileID: Int64) throws -> Bool {
         let r = p.framed.record
         let m = r.mint
         let callerID = try callerID(p)

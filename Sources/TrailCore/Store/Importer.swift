@@ -217,7 +217,9 @@ public final class Importer {
                     switch message {
                     case .batch(let batch):
                         // By index: a record is read in place, not copied out with its strings retained.
-                        for i in batch.indices where try writer.write(batch[i], fileID: fileID) { fileNew += 1 }
+                        try batch.withUnsafeBufferPointer { records in
+                            for i in records.indices where try writer.write(records[i], fileID: fileID) { fileNew += 1 }
+                        }
                         sinceCommit += batch.count
                     case .end(let records, let digests, let bytes):
                         try db.execute(sql: "UPDATE files SET records = ?, kind = ? WHERE id = ?",
