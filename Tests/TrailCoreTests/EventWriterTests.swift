@@ -84,6 +84,32 @@ import Testing
         }
     }
 
+    @Test func recordsDeliveredTwiceInABulkImportCountOnceInTheSessionTotals() throws {
+        let folder = TemporaryFolder()
+        let resolverTests = SessionResolverTests()
+        let files = try resolverTests.sampleTree(folder)
+        // A third of the files delivered again under another name, read in the same bulk import.
+        for (i, file) in files.enumerated() where i % 3 == 0 {
+            try FileManager.default.copyItem(atPath: file, toPath: folder.url.appendingPathComponent("again-\(i).json.gz").path)
+        }
+        let clean = try TestStore()
+        try clean.importPaths(files)
+        var options = ImportOptions()
+        options.bulk = true
+        for split in [false, true] {
+            let bulk = try TestStore()
+            if split {
+                // Part of the tree first: the duplicates are then both within the import and against the store.
+                _ = try Importer(store: bulk.store, options: options).run(paths: Array(files.prefix(30)), report: { _ in })
+            }
+            let summary = try Importer(store: bulk.store, options: options).run(paths: [folder.path], report: { _ in })
+            #expect(summary.records > summary.newRecords)
+            #expect(try resolverTests.answers(bulk) == (try resolverTests.answers(clean)), "split \(split)")
+            let pending = try bulk.store.dbQueue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM pending_calls") }
+            #expect(pending == 0)
+        }
+    }
+
     @Test func restoringTheKeyKeepsTheFirstCopyAndMovesACollidingId() throws {
         let t = try TestStore()
         try t.store.dbQueue.write { db in

@@ -40,16 +40,20 @@ struct SessionResolver {
     }
 
     /// The calls stored since the last run, by caller and source address: what the totals and the
-    /// orphans are made of, read from the events in one pass. Target-account copies are left out: their
-    /// caller copies count.
+    /// orphans are made of. The importer counted them as it stored them (`pending_calls`); target-account
+    /// copies it left out are counted here unless they are twins, whose caller copies count.
     private func collectNewCalls(_ db: Database, after watermark: Int64) throws {
         try db.execute(sql: """
             DROP TABLE IF EXISTS temp.new_calls;
             CREATE TEMP TABLE new_calls AS
-            SELECT caller_id, source_ip AS ip, COUNT(*) AS calls, MIN(time) AS first, MAX(time) AS last,
-                   MAX(account) AS account
-            FROM event_rows WHERE id > \(watermark) AND twin_of IS NULL
-            GROUP BY caller_id, source_ip;
+            SELECT caller_id, ip, SUM(calls) AS calls, MIN(first) AS first, MAX(last) AS last, MAX(account) AS account
+            FROM (SELECT caller_id, ip, calls, first, last, account FROM pending_calls
+                  UNION ALL
+                  SELECT caller_id, source_ip, 1, time, time, account FROM event_rows
+                  WHERE id > \(watermark) AND twin_of IS NULL
+                    AND caller_id IN (SELECT id FROM callers WHERE ui_type = 'AWSAccount'))
+            GROUP BY caller_id, ip;
+            DELETE FROM pending_calls;
             """)
     }
 

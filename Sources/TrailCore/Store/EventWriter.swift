@@ -52,19 +52,25 @@ struct Binder {
     }
 
     mutating func text(_ value: String?) {
-        if var value {
-            value.withUTF8 { buffer in
-                if let base = buffer.baseAddress {
-                    _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
-                                          Int32(buffer.count), sqliteTransient)
-                } else {
-                    _ = sqlite3_bind_text(statement, index, "", 0, sqliteTransient)
-                }
+        if let value {
+            // A native string's bytes in place; a bridged or small one is copied first.
+            if value.utf8.withContiguousStorageIfAvailable({ bind($0) }) == nil {
+                var copy = value
+                copy.withUTF8 { bind($0) }
             }
         } else {
             sqlite3_bind_null(statement, index)
         }
         index += 1
+    }
+
+    private func bind(_ buffer: UnsafeBufferPointer<UInt8>) {
+        if let base = buffer.baseAddress {
+            _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
+                                  Int32(buffer.count), sqliteTransient)
+        } else {
+            _ = sqlite3_bind_text(statement, index, "", 0, sqliteTransient)
+        }
     }
 
     mutating func int(_ value: Int64?) {
@@ -107,6 +113,9 @@ final class EventWriter {
             WHERE event_rows.file_id = excluded.file_id AND event_rows.event_id = excluded.event_id
             """)
         existing = try db.cachedStatement(sql: "SELECT event_id FROM event_rows WHERE event_key = ?")
+        insertCalls = try db.cachedStatement(sql: """
+            INSERT INTO pending_calls (caller_id, ip, calls, first, last, account) VALUES (?, ?, ?, ?, ?, ?)
+            """)
         let callerColumns = Caller.columns.joined(separator: ", ")
         findCallers = try db.cachedStatement(sql: "SELECT id, \(callerColumns) FROM callers WHERE hash = ?")
         insertCaller = try db.cachedStatement(sql: """
@@ -116,6 +125,7 @@ final class EventWriter {
     }
 
     private let existing: Statement
+    private let insertCalls: Statement
     private let findCallers: Statement
     private let insertCaller: Statement
     /// The callers met lately and their ids, by their stored hash. Bounded: a session's calls come close
@@ -128,14 +138,14 @@ final class EventWriter {
         callers.removeAll(keepingCapacity: true)
     }
 
-    private func callerID(_ p: borrowing ParsedRecord) throws -> Int64 {
-        if let cached = callers[p.callerHash], cached.caller == p.caller { return cached.id }
+    private func callerID(_ record: UnsafePointer<ParsedRecord>) throws -> Int64 {
+        if let cached = callers[record.pointee.callerHash], cached.caller == record.pointee.caller { return cached.id }
         // Raw statements both ways: GRDB's text binding and reading stop at a NUL, which a field may hold.
         let find = findCallers.sqliteStatement
-        sqlite3_bind_int64(find, 1, p.callerHash)
+        sqlite3_bind_int64(find, 1, record.pointee.callerHash)
         var found: Int64?
         while found == nil, sqlite3_step(find) == SQLITE_ROW {
-            if Caller(statement: find, from: 1) == p.caller { found = sqlite3_column_int64(find, 0) }
+            if Caller(statement: find, from: 1) == record.pointee.caller { found = sqlite3_column_int64(find, 0) }
         }
         sqlite3_reset(find)
         let id: Int64
@@ -144,8 +154,8 @@ final class EventWriter {
         } else {
             let statement = insertCaller.sqliteStatement
             var b = Binder(statement)
-            let c = p.caller
-            b.int(p.callerHash)
+            let c = record.pointee.caller
+            b.int(record.pointee.callerHash)
             b.text(c.uiType); b.text(c.principalId); b.text(c.arn); b.text(c.accessKeyId); b.text(c.userName)
             b.text(c.invokedBy); b.text(c.onBehalfOf); b.text(c.credentialId); b.text(c.issuerArn)
             b.text(c.federatedProvider); b.int(c.sessionCreated); b.int(c.mfaAuthenticated); b.text(c.sourceIdentity)
@@ -158,55 +168,145 @@ final class EventWriter {
             id = sqlite3_last_insert_rowid(db.sqliteConnection)
         }
         if callers.count >= EventWriter.callerCacheSize { callers.removeAll(keepingCapacity: true) }
-        callers[p.callerHash] = (p.caller, id)
+        callers[record.pointee.callerHash] = (record.pointee.caller, id)
         return id
     }
 
+    // MARK: Running totals of the calls, for the resolver
+
+    struct CallKey: Hashable {
+        var caller: Int64
+        var ip: String?
+    }
+
+    struct CallTotals {
+        var calls: Int64 = 0
+        var first: Int64?
+        var last: Int64?
+        var account: String?
+
+        mutating func add(time: Int64?, account other: String?) {
+            calls += 1
+            if let time {
+                if first.map({ time < $0 }) ?? true { first = time }
+                if last.map({ time > $0 }) ?? true { last = time }
+            }
+            add(account: other)
+        }
+
+        mutating func merge(_ other: CallTotals) {
+            calls += other.calls
+            if let t = other.first, first.map({ t < $0 }) ?? true { first = t }
+            if let t = other.last, last.map({ t > $0 }) ?? true { last = t }
+            add(account: other.account)
+        }
+
+        /// SQLite's MAX of text: byte order.
+        private mutating func add(account other: String?) {
+            guard let other else { return }
+            if let account, !account.utf8.lexicographicallyPrecedes(other.utf8) { return }
+            account = other
+        }
+    }
+
+    /// The calls of the file being written, and those of the files written since the last flush.
+    private var fileCalls: [CallKey: CallTotals] = [:]
+    private var pendingCalls: [CallKey: CallTotals] = [:]
+    static let pendingCallsLimit = 16_384
+
+    private func count(_ record: UnsafePointer<ParsedRecord>, callerID: Int64) {
+        // A target-account copy may turn out to be a twin: the resolver counts those itself.
+        guard record.pointee.caller.uiType != "AWSAccount" else { return }
+        fileCalls[CallKey(caller: callerID, ip: record.pointee.framed.record.sourceIPAddress), default: CallTotals()]
+            .add(time: record.pointee.framed.record.eventTime,
+                 account: record.pointee.framed.record.recipientAccountId ?? record.pointee.framed.record.userIdentity.accountId)
+    }
+
+    /// The file was stored whole: its calls join the pending ones.
+    func fileEnded() throws {
+        // A file's calls are few: its table starts small each time (iterating or clearing a table costs
+        // its capacity, not its count).
+        for (key, totals) in fileCalls { pendingCalls[key, default: CallTotals()].merge(totals) }
+        fileCalls = [:]
+        if pendingCalls.count >= EventWriter.pendingCallsLimit { try flushCalls() }
+    }
+
+    /// The file was rolled back: its calls and the callers it added are forgotten.
+    func fileFailed() {
+        fileCalls = [:]
+        forgetCallers()
+    }
+
+    /// Writes the pending calls to `pending_calls`; before every commit, so they agree with the events.
+    func flushCalls() throws {
+        guard !pendingCalls.isEmpty else { return }
+        let statement = insertCalls.sqliteStatement
+        for (key, totals) in pendingCalls {
+            var b = Binder(statement)
+            b.int(key.caller)
+            b.text(key.ip)
+            b.int(totals.calls)
+            b.int(totals.first)
+            b.int(totals.last)
+            b.text(totals.account)
+            let status = sqlite3_step(statement)
+            sqlite3_reset(statement)
+            guard status == SQLITE_DONE else {
+                throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+            }
+        }
+        pendingCalls = [:]
+    }
+
     /// Stores one record; true if it was new.
-    func write(_ p: borrowing ParsedRecord, fileID: Int64) throws -> Bool {
-        let r = p.framed.record
-        let m = r.mint
-        let callerID = try callerID(p)
+    func write(_ p: ParsedRecord, fileID: Int64) throws -> Bool {
+        try withUnsafePointer(to: p) { try write($0, fileID: fileID) }
+    }
+
+    /// Stores the record at `record` (read in place: a ParsedRecord holds some fifty strings, and a copy
+    /// would retain each); true if it was new.
+    func write(_ record: UnsafePointer<ParsedRecord>, fileID: Int64) throws -> Bool {
+        let callerID = try callerID(record)
         let statement = insert.sqliteStatement
         var b = Binder(statement)
-        b.int(p.key)
-        b.text(p.framed.key)
-        b.int(r.eventTime)
-        b.text(r.recipientAccountId ?? r.userIdentity.accountId)
-        b.text(r.awsRegion)
-        b.text(r.eventSource)
-        b.text(r.eventName)
-        b.text(r.eventType)
-        b.text(r.errorCode)
-        b.text(r.sourceIPAddress)
-        b.text(r.userAgent)
-        b.text(r.resource)
-        b.bool(r.readOnly)
-        b.text(r.sharedEventID)
+        b.int(record.pointee.key)
+        b.text(record.pointee.framed.key)
+        b.int(record.pointee.framed.record.eventTime)
+        b.text(record.pointee.framed.record.recipientAccountId ?? record.pointee.framed.record.userIdentity.accountId)
+        b.text(record.pointee.framed.record.awsRegion)
+        b.text(record.pointee.framed.record.eventSource)
+        b.text(record.pointee.framed.record.eventName)
+        b.text(record.pointee.framed.record.eventType)
+        b.text(record.pointee.framed.record.errorCode)
+        b.text(record.pointee.framed.record.sourceIPAddress)
+        b.text(record.pointee.framed.record.userAgent)
+        b.text(record.pointee.framed.record.resource)
+        b.bool(record.pointee.framed.record.readOnly)
+        b.text(record.pointee.framed.record.sharedEventID)
         b.int(callerID)
-        b.text(m.roleArn)
-        let roleName = m.roleArn.flatMap(ARN.roleName)
+        b.text(record.pointee.framed.record.mint.roleArn)
+        let roleName = record.pointee.framed.record.mint.roleArn.flatMap(ARN.roleName)
         b.text(roleName)
         b.text(roleName.flatMap(ARN.permissionSet))
-        b.text(m.roleSessionName ?? m.federationName)
-        b.text(m.accessKeyId)
-        b.int(m.expiration)
-        b.text(m.assumedRoleId)
-        b.text(m.assumedRoleArn ?? m.federatedUserArn)
-        b.text(m.federatedUserArn)
-        b.text(m.responseSourceIdentity ?? m.sourceIdentity)
-        b.text(p.minted?.identity)
-        b.text(p.minted?.kind.rawValue)
-        b.text(r.mfaUsed)
-        b.text(r.consoleLoginResult)
-        b.text(r.ssoRoleName)
-        b.text(r.ssoAccountId)
+        b.text(record.pointee.framed.record.mint.roleSessionName ?? record.pointee.framed.record.mint.federationName)
+        b.text(record.pointee.framed.record.mint.accessKeyId)
+        b.int(record.pointee.framed.record.mint.expiration)
+        b.text(record.pointee.framed.record.mint.assumedRoleId)
+        b.text(record.pointee.framed.record.mint.assumedRoleArn ?? record.pointee.framed.record.mint.federatedUserArn)
+        b.text(record.pointee.framed.record.mint.federatedUserArn)
+        b.text(record.pointee.framed.record.mint.responseSourceIdentity ?? record.pointee.framed.record.mint.sourceIdentity)
+        b.text(record.pointee.minted?.identity)
+        b.text(record.pointee.minted?.kind.rawValue)
+        b.text(record.pointee.framed.record.mfaUsed)
+        b.text(record.pointee.framed.record.consoleLoginResult)
+        b.text(record.pointee.framed.record.ssoRoleName)
+        b.text(record.pointee.framed.record.ssoAccountId)
         b.int(fileID)
-        b.int(Int64(p.framed.offset))
-        b.int(Int64(p.framed.length))
-        b.int(Int64(p.framed.index))
-        b.bool(p.framed.embedded)
-        var key = p.key
+        b.int(Int64(record.pointee.framed.offset))
+        b.int(Int64(record.pointee.framed.length))
+        b.int(Int64(record.pointee.framed.index))
+        b.bool(record.pointee.framed.embedded)
+        var key = record.pointee.key
         for _ in 0..<64 {
             // An upsert that updates leaves the last rowid alone: zero before means "not inserted" after.
             sqlite3_set_last_insert_rowid(db.sqliteConnection, 0)
@@ -215,13 +315,16 @@ final class EventWriter {
             guard status == SQLITE_DONE else {
                 throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
             }
-            if bulk || sqlite3_last_insert_rowid(db.sqliteConnection) != 0 { return true }
+            if bulk || sqlite3_last_insert_rowid(db.sqliteConnection) != 0 {
+                count(record, callerID: callerID)
+                return true
+            }
             // Stored already, or another id with the same hash: then try the next key.
             let stored = try String.fetchOne(existing, arguments: [key])
-            if stored == nil || stored == p.framed.key { return false }
+            if stored == nil || stored == record.pointee.framed.key { return false }
             key = EventKey.probe(key)
             sqlite3_bind_int64(statement, 1, key)
         }
-        throw DatabaseError(message: "too many event key collisions for \(p.framed.key)")
+        throw DatabaseError(message: "too many event key collisions for \(record.pointee.framed.key)")
     }
 }

@@ -218,13 +218,16 @@ public final class Importer {
                     case .batch(let batch):
                         // By index: a record is read in place, not copied out with its strings retained.
                         try batch.withUnsafeBufferPointer { records in
-                            for i in records.indices where try writer.write(records[i], fileID: fileID) { fileNew += 1 }
+                            for i in records.indices where try writer.write(records.baseAddress! + i, fileID: fileID) {
+                                fileNew += 1
+                            }
                         }
                         sinceCommit += batch.count
                     case .end(let records, let digests, let bytes):
                         try db.execute(sql: "UPDATE files SET records = ?, kind = ? WHERE id = ?",
                                        arguments: [records, digests > 0 && records == 0 ? "digest" : "records", fileID])
                         try db.execute(sql: "RELEASE file")
+                        try writer.fileEnded()
                         summary.files += 1
                         summary.records += records
                         summary.newRecords += fileNew
@@ -234,7 +237,7 @@ public final class Importer {
                     case .failed(let error):
                         try db.execute(sql: "ROLLBACK TO file")
                         try db.execute(sql: "RELEASE file")
-                        writer.forgetCallers()
+                        writer.fileFailed()
                         summary.files += 1
                         summary.failed += 1
                         report(error)
@@ -246,6 +249,7 @@ public final class Importer {
                 bytesDone += file.size
                 if sinceCommit >= (bulk ? options.bulkCommitEvery : options.commitEvery) || index == todo.count - 1
                     || Date().timeIntervalSince(lastCommit) >= (bulk ? options.bulkCommitSeconds : options.commitSeconds) {
+                    try writer.flushCalls()
                     try db.execute(sql: "COMMIT")
                     inTransaction = false
                     sinceCommit = 0

@@ -87,6 +87,8 @@ enum Schema {
                 }
                 try db.execute(sql: "UPDATE event_rows SET event_key = ? WHERE id = ?", arguments: [next, id])
             }
+            // The importer's running totals counted the duplicates: count the pending calls again.
+            try recountPendingCalls(db)
             try db.execute(sql: "DROP INDEX events_event_key_dups")
             try db.execute(sql: "CREATE UNIQUE INDEX events_event_key ON event_rows(event_key)")
         }
@@ -360,6 +362,18 @@ enum Schema {
             DROP TABLE events_v1;
             CREATE UNIQUE INDEX events_event_key ON event_rows(event_key);
 
+            -- The calls stored since the resolver last ran, by caller and source address: kept by the
+            -- importer in the transactions that store the events, read and emptied by the resolver.
+            -- Target-account copies (AWSAccount callers) are left to the resolver, which knows their twins.
+            CREATE TABLE pending_calls (
+                caller_id INTEGER NOT NULL,
+                ip TEXT,
+                calls INTEGER NOT NULL,
+                first INTEGER,
+                last INTEGER,
+                account TEXT
+            );
+
             -- The records as v1 stored them: what queries read.
             CREATE VIEW events AS
             SELECT r.id, \(eventRowColumns.prefix(14).map { "r." + $0 }.joined(separator: ", ")),
@@ -391,5 +405,19 @@ enum Schema {
                                       AND COALESCE(tc.session_created, e.session_created) + 2);
             """)
         try createEventIndexes(db)
+        try recountPendingCalls(db)
+    }
+
+    /// Fills `pending_calls` from the events the resolver has not seen, where the importer's running
+    /// totals cannot be trusted (duplicates removed after a bulk import, a store converted from v1).
+    static func recountPendingCalls(_ db: Database) throws {
+        let watermark = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'resolved_upto'") ?? 0
+        try db.execute(sql: """
+            DELETE FROM pending_calls;
+            INSERT INTO pending_calls (caller_id, ip, calls, first, last, account)
+            SELECT caller_id, source_ip, COUNT(*), MIN(time), MAX(time), MAX(account) FROM event_rows
+            WHERE id > ? AND caller_id NOT IN (SELECT id FROM callers WHERE ui_type = 'AWSAccount')
+            GROUP BY caller_id, source_ip
+            """, arguments: [watermark])
     }
 }
