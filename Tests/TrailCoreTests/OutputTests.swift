@@ -165,6 +165,26 @@ import Testing
         #expect(ARN.isGitHubProvider("arn:aws:iam::1:oidc-provider/token.actions.githubusercontent.com"))
         #expect(!ARN.isGitHubProvider("arn:aws:iam::1:oidc-provider/gitlab.com"))
     }
+
+    @Test func edgesOfARNsAreKeptExactly() {
+        #expect(ARN.roleName("arn:aws:iam::123456789012:role/") == nil)
+        #expect(ARN.roleName("arn:aws:sts::123456789012:assumed-role/") == nil)
+        #expect(ARN.roleName("arn:aws:sts::123456789012:assumed-role/Deploy") == "Deploy")
+        #expect(ARN.roleName("arn:aws:iam::123456789012") == nil)
+        #expect(ARN.sessionName("arn:aws:sts::123456789012:assumed-role/Deploy/") == "")
+        #expect(ARN.sessionName("arn:aws:sts::123456789012:assumed-role/Déploy/élise:x/y") == "élise:x/y")
+        #expect(ARN.account("arn:aws:iam:::role/x") == nil)
+        #expect(ARN.account("arn:") == nil)
+        #expect(ARN.permissionSet(roleName: "AWSReservedSSO_") == "")
+        #expect(ARN.permissionSet(roleName: "AWSReservedSSO__x") == "")
+        #expect(ARN.permissionSet(roleName: "AWSReservedSSO_NoHex") == "NoHex")
+        #expect(ARN.resource("arn:aws:s3:::bucket/key") == "bucket/key")
+        #expect(ARN.resource("arn:aws:s3:::") == "")
+        #expect(ARN.resource("urn:aws:s3:::bucket") == nil)
+        // Bridged or small strings take the copying path.
+        let small = "arn:a:b:c:d:e"
+        #expect(ARN.resource(small) == "e")
+    }
 }
 
 @Suite struct GitHubSubjectTests {

@@ -25,6 +25,8 @@ public struct JSONCursor {
     public var depth = 0
     public let maxDepth: Int
     public let isFinal: Bool
+    /// Where strings are interned, if anywhere (`string(_:)`).
+    public var strings: StringTable?
 
     public init(base: UnsafePointer<UInt8>, count: Int, pos: Int = 0, isFinal: Bool, maxDepth: Int = 512) {
         self.base = base
@@ -334,9 +336,11 @@ public struct JSONCursor {
     }
 
     /// The string's value, escapes decoded. Lone surrogates become U+FFFD.
-    public func string(_ slice: JSONStringSlice) -> String {
+    public func string(_ slice: JSONStringSlice, intern: Bool = true) -> String {
         if !slice.hasEscapes {
-            return String(decoding: UnsafeBufferPointer(start: base + slice.start, count: slice.count), as: UTF8.self)
+            let bytes = UnsafeBufferPointer(start: base + slice.start, count: slice.count)
+            if intern, let strings { return strings.string(bytes) }
+            return String(decoding: bytes, as: UTF8.self)
         }
         return String(decoding: unescapedBytes(slice), as: UTF8.self)
     }

@@ -89,7 +89,7 @@ public enum RecordDecoder {
             case 6:
                 if c.matches(key, "Events") { out.isWrapper = true; try c.skipValue() } else { try c.skipValue() }
             case 7:
-                if c.matches(key, "eventID") { out.record.eventID = try readString(&c) }
+                if c.matches(key, "eventID") { out.record.eventID = try readString(&c, intern: false) }  // unique
                 else if c.matches(key, "Records") { out.isWrapper = true; try c.skipValue() }
                 else { try c.skipValue() }
             case 8:
@@ -125,7 +125,7 @@ public enum RecordDecoder {
                     out.record.hasUserIdentity = try readUserIdentity(&c, into: &out.record.userIdentity)
                 } else { try c.skipValue() }
             case 13:
-                if c.matches(key, "sharedEventID") { out.record.sharedEventID = try readString(&c) }
+                if c.matches(key, "sharedEventID") { out.record.sharedEventID = try readString(&c, intern: false) }
                 else { try c.skipValue() }
             case 15:
                 if c.matches(key, "sourceIPAddress") { out.record.sourceIPAddress = try readString(&c) }
@@ -156,12 +156,12 @@ public enum RecordDecoder {
 
     /// A string; a number or boolean as its text; nil for null, objects and arrays.
     @inline(__always)
-    static func readString(_ c: inout JSONCursor) throws -> String? {
+    static func readString(_ c: inout JSONCursor, intern: Bool = true) throws -> String? {
         let b = try c.peek()
         switch b {
         case UInt8(ascii: "\""):
             let s = try c.readString()
-            return c.string(s)
+            return c.string(s, intern: intern)
         case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
             let r = try c.readNumber()
             return String(decoding: UnsafeBufferPointer(start: c.base + r.lowerBound, count: r.count), as: UTF8.self)

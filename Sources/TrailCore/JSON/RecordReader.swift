@@ -63,7 +63,12 @@ public final class RecordReader {
 
     public static let defaultChunk = 1 << 20
 
-    public init(source: ByteSource, path: String, maxRecordSize: Int = 16 << 20, chunkSize: Int = RecordReader.defaultChunk) {
+    /// Strings repeated from record to record, shared: pass a reader thread's table to each of its readers.
+    let strings: StringTable
+
+    public init(source: ByteSource, path: String, maxRecordSize: Int = 16 << 20, chunkSize: Int = RecordReader.defaultChunk,
+                strings: StringTable = StringTable(slots: 256)) {
+        self.strings = strings
         self.source = source
         self.path = path
         self.maxRecordSize = maxRecordSize
@@ -137,7 +142,9 @@ public final class RecordReader {
     private enum StepResult { case record(FramedRecord), progress, finished }
 
     private func cursor() -> JSONCursor {
-        JSONCursor(base: UnsafePointer(buffer.assumingMemoryBound(to: UInt8.self)), count: end, pos: pos, isFinal: eof)
+        var c = JSONCursor(base: UnsafePointer(buffer.assumingMemoryBound(to: UInt8.self)), count: end, pos: pos, isFinal: eof)
+        c.strings = strings
+        return c
     }
 
     /// One atomic step of framing: on `.needMore` nothing of the state has changed but `pos`.
@@ -274,6 +281,7 @@ public final class RecordReader {
             let bytes = c.unescapedBytes(slice)
             record = try bytes.withUnsafeBufferPointer { b -> EventRecord in
                 var inner = JSONCursor(base: b.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: b.count, isFinal: true)
+                inner.strings = strings
                 do {
                     let decoded = try RecordDecoder.decode(&inner)
                     inner.skipWhitespace()

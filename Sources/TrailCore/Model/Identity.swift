@@ -28,71 +28,107 @@ public struct Origin: Sendable, Equatable {
     }
 }
 
-/// ARN helpers on the bytes of the string: they run for every record, so no Foundation and few allocations.
+/// ARN helpers on the bytes of the string: they run for every record, so no Foundation, no String
+/// index arithmetic, and no allocation but the result.
 public enum ARN {
-    /// The offsets of the first `count` colons.
+    /// The string's UTF-8 bytes, in place when it has contiguous storage (native strings do).
     @inline(__always)
-    static func colons(_ utf8: String.UTF8View, _ count: Int) -> [String.Index]? {
-        var found: [String.Index] = []
-        found.reserveCapacity(count)
-        var i = utf8.startIndex
-        while i != utf8.endIndex && found.count < count {
-            if utf8[i] == UInt8(ascii: ":") { found.append(i) }
-            i = utf8.index(after: i)
-        }
-        return found.count == count ? found : nil
+    static func withBytes<R>(_ text: String, _ body: (UnsafeBufferPointer<UInt8>) -> R) -> R {
+        if let result = text.utf8.withContiguousStorageIfAvailable(body) { return result }
+        var copy = text
+        return copy.withUTF8(body)
     }
 
-    /// The resource part of an ARN, after its fifth colon.
-    static func resource(_ arn: String) -> Substring? {
-        guard arn.utf8.starts(with: "arn:".utf8), let c = colons(arn.utf8, 5) else { return nil }
-        return arn[arn.utf8.index(after: c[4])...]
+    @inline(__always)
+    static func string(_ bytes: UnsafeBufferPointer<UInt8>, _ range: Range<Int>) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes[range]), as: UTF8.self)
     }
 
-    /// The account of an ARN (`arn:aws:iam::123456789012:role/x` gives `123456789012`).
-    public static func account(_ arn: String) -> String? {
-        guard arn.utf8.starts(with: "arn:".utf8), let c = colons(arn.utf8, 5) else { return nil }
-        let start = arn.utf8.index(after: c[3])
-        guard start != c[4] else { return nil }
-        return String(arn[start..<c[4]])
+    @inline(__always)
+    static func starts(_ bytes: UnsafeBufferPointer<UInt8>, at offset: Int, with prefix: StaticString) -> Bool {
+        let n = prefix.utf8CodeUnitCount
+        guard bytes.count - offset >= n else { return false }
+        for k in 0..<n where bytes[offset + k] != prefix.utf8Start[k] { return false }
+        return true
     }
 
-    /// The role name of a role ARN or an assumed-role ARN: the last path segment of the role.
-    public static func roleName(_ arn: String) -> String? {
-        guard let resource = resource(arn) else { return nil }
-        if resource.utf8.starts(with: "role/".utf8) {
-            guard let slash = resource.utf8.lastIndex(of: UInt8(ascii: "/")) else { return nil }
-            let name = resource[resource.utf8.index(after: slash)...]
-            return name.isEmpty ? nil : String(name)
-        }
-        if resource.utf8.starts(with: "assumed-role/".utf8) {
-            let rest = resource.dropFirst("assumed-role/".count)
-            let name = rest.utf8.firstIndex(of: UInt8(ascii: "/")).map { rest[..<$0] } ?? rest
-            return name.isEmpty ? nil : String(name)
+    /// The offsets of the fourth and fifth colons of an `arn:` string: the account lies between them,
+    /// the resource after the fifth.
+    @inline(__always)
+    static func accountColons(_ bytes: UnsafeBufferPointer<UInt8>) -> (Int, Int)? {
+        guard starts(bytes, at: 0, with: "arn:") else { return nil }
+        var seen = 1
+        var fourth = 0
+        for i in 4..<bytes.count where bytes[i] == UInt8(ascii: ":") {
+            seen += 1
+            if seen == 4 { fourth = i }
+            if seen == 5 { return (fourth, i) }
         }
         return nil
     }
 
+    /// The resource part of an ARN, after its fifth colon.
+    static func resource(_ arn: String) -> Substring? {
+        guard let start = withBytes(arn, { accountColons($0).map { $0.1 + 1 } }) else { return nil }
+        return arn[arn.utf8.index(arn.utf8.startIndex, offsetBy: start)...]
+    }
+
+    /// The account of an ARN (`arn:aws:iam::123456789012:role/x` gives `123456789012`).
+    public static func account(_ arn: String) -> String? {
+        withBytes(arn) { b in
+            guard let (fourth, fifth) = accountColons(b), fifth > fourth + 1 else { return nil }
+            return string(b, fourth + 1..<fifth)
+        }
+    }
+
+    /// The role name of a role ARN or an assumed-role ARN: the last path segment of the role.
+    public static func roleName(_ arn: String) -> String? {
+        withBytes(arn) { b in
+            guard let (_, fifth) = accountColons(b) else { return nil }
+            let resource = fifth + 1
+            if starts(b, at: resource, with: "role/") {
+                var slash = b.count - 1
+                while b[slash] != UInt8(ascii: "/") { slash -= 1 }
+                return slash + 1 < b.count ? string(b, slash + 1..<b.count) : nil
+            }
+            if starts(b, at: resource, with: "assumed-role/") {
+                let start = resource + 13
+                var end = start
+                while end < b.count && b[end] != UInt8(ascii: "/") { end += 1 }
+                return end > start ? string(b, start..<end) : nil
+            }
+            return nil
+        }
+    }
+
     /// The session name of an assumed-role ARN.
     public static func sessionName(_ arn: String) -> String? {
-        guard let resource = resource(arn), resource.utf8.starts(with: "assumed-role/".utf8) else { return nil }
-        let rest = resource.dropFirst("assumed-role/".count)
-        guard let slash = rest.utf8.firstIndex(of: UInt8(ascii: "/")) else { return nil }
-        return String(rest[rest.utf8.index(after: slash)...])
+        withBytes(arn) { b in
+            guard let (_, fifth) = accountColons(b), starts(b, at: fifth + 1, with: "assumed-role/") else { return nil }
+            var slash = fifth + 14
+            while slash < b.count && b[slash] != UInt8(ascii: "/") { slash += 1 }
+            return slash < b.count ? string(b, slash + 1..<b.count) : nil
+        }
     }
 
     /// The Identity Center permission set of an `AWSReservedSSO_<set>_<hex>` role name.
     public static func permissionSet(roleName: String) -> String? {
-        guard roleName.utf8.starts(with: "AWSReservedSSO_".utf8) else { return nil }
-        let rest = roleName.dropFirst("AWSReservedSSO_".count)
-        guard let underscore = rest.utf8.lastIndex(of: UInt8(ascii: "_")) else { return String(rest) }
-        return String(rest[..<underscore])
+        withBytes(roleName) { b in
+            guard starts(b, at: 0, with: "AWSReservedSSO_") else { return nil }
+            var underscore = b.count - 1
+            while underscore >= 15 && b[underscore] != UInt8(ascii: "_") { underscore -= 1 }
+            return underscore >= 15 ? string(b, 15..<underscore) : string(b, 15..<b.count)
+        }
     }
 
     /// The assumed-role ARN of a session: `arn:PARTITION:sts::ACCOUNT:assumed-role/ROLE/SESSION`.
     public static func assumedRole(roleArn: String, sessionName: String) -> String? {
-        guard let account = account(roleArn), let role = roleName(roleArn), let c = colons(roleArn.utf8, 2) else { return nil }
-        let partition = roleArn[roleArn.utf8.index(after: c[0])..<c[1]]
+        guard let account = account(roleArn), let role = roleName(roleArn) else { return nil }
+        let partition: String = withBytes(roleArn) { b in
+            var end = 4
+            while b[end] != UInt8(ascii: ":") { end += 1 }  // an ARN that has an account has this colon
+            return string(b, 4..<end)
+        }
         return "arn:\(partition):sts::\(account):assumed-role/\(role)/\(sessionName)"
     }
 

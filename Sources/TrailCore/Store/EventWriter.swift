@@ -64,6 +64,20 @@ struct Binder {
         index += 1
     }
 
+    /// Binds a string that stays alive and unchanged until the statement has been stepped: a field of
+    /// the record being written. A long one (a heap string: longer than Swift's 15-byte small strings)
+    /// is bound in place, without SQLite copying it; a short one is copied as by `text`.
+    mutating func stored(_ value: String?) {
+        guard let value, value.utf8.count > 15,
+              value.utf8.withContiguousStorageIfAvailable({ buffer in
+                  _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self),
+                                        Int32(buffer.count), nil)  // SQLITE_STATIC
+              }) != nil else {
+            return text(value)
+        }
+        index += 1
+    }
+
     private func bind(_ buffer: UnsafeBufferPointer<UInt8>) {
         if let base = buffer.baseAddress {
             _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
@@ -270,37 +284,37 @@ final class EventWriter {
         let statement = insert.sqliteStatement
         var b = Binder(statement)
         b.int(record.pointee.key)
-        b.text(record.pointee.framed.key)
+        b.stored(record.pointee.framed.key)
         b.int(record.pointee.framed.record.eventTime)
-        b.text(record.pointee.framed.record.recipientAccountId ?? record.pointee.framed.record.userIdentity.accountId)
-        b.text(record.pointee.framed.record.awsRegion)
-        b.text(record.pointee.framed.record.eventSource)
-        b.text(record.pointee.framed.record.eventName)
-        b.text(record.pointee.framed.record.eventType)
-        b.text(record.pointee.framed.record.errorCode)
-        b.text(record.pointee.framed.record.sourceIPAddress)
-        b.text(record.pointee.framed.record.userAgent)
-        b.text(record.pointee.framed.record.resource)
+        b.stored(record.pointee.framed.record.recipientAccountId ?? record.pointee.framed.record.userIdentity.accountId)
+        b.stored(record.pointee.framed.record.awsRegion)
+        b.stored(record.pointee.framed.record.eventSource)
+        b.stored(record.pointee.framed.record.eventName)
+        b.stored(record.pointee.framed.record.eventType)
+        b.stored(record.pointee.framed.record.errorCode)
+        b.stored(record.pointee.framed.record.sourceIPAddress)
+        b.stored(record.pointee.framed.record.userAgent)
+        b.stored(record.pointee.framed.record.resource)
         b.bool(record.pointee.framed.record.readOnly)
-        b.text(record.pointee.framed.record.sharedEventID)
+        b.stored(record.pointee.framed.record.sharedEventID)
         b.int(callerID)
-        b.text(record.pointee.framed.record.mint.roleArn)
+        b.stored(record.pointee.framed.record.mint.roleArn)
         let roleName = record.pointee.framed.record.mint.roleArn.flatMap(ARN.roleName)
         b.text(roleName)
         b.text(roleName.flatMap(ARN.permissionSet))
-        b.text(record.pointee.framed.record.mint.roleSessionName ?? record.pointee.framed.record.mint.federationName)
-        b.text(record.pointee.framed.record.mint.accessKeyId)
+        b.stored(record.pointee.framed.record.mint.roleSessionName ?? record.pointee.framed.record.mint.federationName)
+        b.stored(record.pointee.framed.record.mint.accessKeyId)
         b.int(record.pointee.framed.record.mint.expiration)
-        b.text(record.pointee.framed.record.mint.assumedRoleId)
-        b.text(record.pointee.framed.record.mint.assumedRoleArn ?? record.pointee.framed.record.mint.federatedUserArn)
-        b.text(record.pointee.framed.record.mint.federatedUserArn)
-        b.text(record.pointee.framed.record.mint.responseSourceIdentity ?? record.pointee.framed.record.mint.sourceIdentity)
-        b.text(record.pointee.minted?.identity)
+        b.stored(record.pointee.framed.record.mint.assumedRoleId)
+        b.stored(record.pointee.framed.record.mint.assumedRoleArn ?? record.pointee.framed.record.mint.federatedUserArn)
+        b.stored(record.pointee.framed.record.mint.federatedUserArn)
+        b.stored(record.pointee.framed.record.mint.responseSourceIdentity ?? record.pointee.framed.record.mint.sourceIdentity)
+        b.stored(record.pointee.minted?.identity)
         b.text(record.pointee.minted?.kind.rawValue)
-        b.text(record.pointee.framed.record.mfaUsed)
-        b.text(record.pointee.framed.record.consoleLoginResult)
-        b.text(record.pointee.framed.record.ssoRoleName)
-        b.text(record.pointee.framed.record.ssoAccountId)
+        b.stored(record.pointee.framed.record.mfaUsed)
+        b.stored(record.pointee.framed.record.consoleLoginResult)
+        b.stored(record.pointee.framed.record.ssoRoleName)
+        b.stored(record.pointee.framed.record.ssoAccountId)
         b.int(fileID)
         b.int(Int64(record.pointee.framed.offset))
         b.int(Int64(record.pointee.framed.length))

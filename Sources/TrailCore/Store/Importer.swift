@@ -18,7 +18,8 @@ public struct ImportSummary: Sendable, Equatable {
 /// What a worker hands the writer about one file.
 private enum FileMessage {
     case batch([ParsedRecord])
-    case end(records: Int, digests: Int, bytes: Int64)
+    /// The file's last records come with its end: one message fewer to hand over.
+    case end(last: [ParsedRecord], records: Int, digests: Int, bytes: Int64)
     case failed(InputError)
 }
 
@@ -150,10 +151,11 @@ public final class Importer {
         for _ in 0..<min(options.workers, todo.count) {
             done.enter()
             let thread = Thread {
+                let strings = StringTable()
                 while true {
                     let index = next.increment()
                     guard index < todo.count, window.waitUntilOpen(index) else { break }
-                    Importer.read(todo[index], into: channels[index], options: options)
+                    Importer.read(todo[index], into: channels[index], options: options, strings: strings)
                 }
                 readersCPU.add(threadCPUSeconds())
                 done.leave()
@@ -210,20 +212,24 @@ public final class Importer {
                     """, arguments: [file.path, file.size, file.mtime, Int64(Date().timeIntervalSince1970)])
                 let fileID = try Int64.fetchOne(db, sql: "SELECT id FROM files WHERE path = ?", arguments: [file.path])!
                 var fileNew = 0
+                func write(_ batch: [ParsedRecord]) throws {
+                    // By address: a record is read in place, not copied out with its strings retained.
+                    try batch.withUnsafeBufferPointer { records in
+                        for i in records.indices where try writer.write(records.baseAddress! + i, fileID: fileID) {
+                            fileNew += 1
+                        }
+                    }
+                    sinceCommit += batch.count
+                }
                 loop: while true {
                     let waitStart = Date()
                     let message = channels[index].receive()
                     waited += Date().timeIntervalSince(waitStart)
                     switch message {
                     case .batch(let batch):
-                        // By index: a record is read in place, not copied out with its strings retained.
-                        try batch.withUnsafeBufferPointer { records in
-                            for i in records.indices where try writer.write(records.baseAddress! + i, fileID: fileID) {
-                                fileNew += 1
-                            }
-                        }
-                        sinceCommit += batch.count
-                    case .end(let records, let digests, let bytes):
+                        try write(batch)
+                    case .end(let last, let records, let digests, let bytes):
+                        try write(last)
                         try db.execute(sql: "UPDATE files SET records = ?, kind = ? WHERE id = ?",
                                        arguments: [records, digests > 0 && records == 0 ? "digest" : "records", fileID])
                         try db.execute(sql: "RELEASE file")
@@ -271,21 +277,21 @@ public final class Importer {
     }
 
     /// A worker's job: read one file whole, or report why not.
-    private static func read(_ file: FoundFile, into channel: FileChannel, options: ImportOptions) {
+    private static func read(_ file: FoundFile, into channel: FileChannel, options: ImportOptions, strings: StringTable) {
         do {
             let gzip = try GzipReader(path: file.path)
-            let reader = RecordReader(source: gzip, path: file.path, maxRecordSize: options.maxRecordSize)
+            let reader = RecordReader(source: gzip, path: file.path, maxRecordSize: options.maxRecordSize, strings: strings)
+            // Grown as records come (most files hold a few hundred), not reserved whole for each file.
             var batch: [ParsedRecord] = []
-            batch.reserveCapacity(options.batchSize)
             while let framed = try reader.next() {
                 batch.append(ParsedRecord(framed))
                 if batch.count == options.batchSize {
                     channel.send(.batch(batch))
-                    batch.removeAll(keepingCapacity: true)
+                    batch = []
                 }
             }
-            if !batch.isEmpty { channel.send(.batch(batch)) }
-            channel.send(.end(records: reader.recordCount, digests: reader.digestCount, bytes: Int64(gzip.decompressedOffset)))
+            channel.send(.end(last: batch, records: reader.recordCount, digests: reader.digestCount,
+                              bytes: Int64(gzip.decompressedOffset)))
         } catch let error as InputError {
             channel.send(.failed(error))
         } catch {

@@ -1,0 +1,69 @@
+// Strings met again and again (services, actions, regions, accounts, callers' ARNs and keys) made once.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// A small table of recent strings by their bytes, owned by one reader thread. A hit hands back the
+/// string already made (a retain), where a miss checks and copies the bytes into a new allocation;
+/// records that share strings also compare them by identity and are freed with fewer releases.
+/// A full slot is simply replaced: the table never grows.
+public final class StringTable {
+    private var hashes: [UInt64]
+    private var strings: [String]
+    private let mask: Int
+    /// Longer strings are rarely repeated byte for byte; they are made directly.
+    static let maxLength = 192
+
+    public init(slots: Int = 4096) {
+        let size = max(16, slots).nextPowerOf2
+        hashes = Array(repeating: 0, count: size)
+        strings = Array(repeating: "", count: size)
+        mask = size - 1
+    }
+
+    /// The string of these UTF-8 bytes (already validated by the scanner).
+    public func string(_ bytes: UnsafeBufferPointer<UInt8>) -> String {
+        guard bytes.count <= StringTable.maxLength, let base = bytes.baseAddress else {
+            return String(decoding: bytes, as: UTF8.self)
+        }
+        var h: UInt64 = 0x9E3779B97F4A7C15 ^ UInt64(bytes.count)
+        let raw = UnsafeRawPointer(base)
+        var i = 0
+        while i + 8 <= bytes.count {
+            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xff51afd7ed558ccd
+            h ^= h >> 32
+            i += 8
+        }
+        var tail: UInt64 = 0
+        var shift: UInt64 = 0
+        while i < bytes.count {
+            tail |= UInt64(base[i]) << shift
+            shift += 8
+            i += 1
+        }
+        h = (h ^ tail) &* 0xc4ceb9fe1a85ec53
+        h ^= h >> 29
+        let slot = Int(truncatingIfNeeded: h) & mask
+        if hashes[slot] == h {
+            let hit = strings[slot].utf8.withContiguousStorageIfAvailable { stored in
+                stored.count == bytes.count && memcmp(stored.baseAddress!, base, bytes.count) == 0
+            }
+            if hit == true { return strings[slot] }
+        }
+        let made = String(decoding: bytes, as: UTF8.self)
+        hashes[slot] = h
+        strings[slot] = made
+        return made
+    }
+}
+
+private extension Int {
+    var nextPowerOf2: Int {
+        var n = 1
+        while n < self { n <<= 1 }
+        return n
+    }
+}
