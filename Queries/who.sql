@@ -10,17 +10,19 @@ WITH matched AS (
       AND (:account IS NULL OR s.account = :account)
 ),
 totals AS (
-    -- Without one: the totals per role and identity that the resolver keeps.
+    -- Without one: the totals per role and identity that the resolver keeps (failed attempts included).
     SELECT r.* FROM role_identities r
     WHERE :since IS NULL AND :until IS NULL
       AND (r.role_name = :role OR r.role_arn = :role OR r.permission_set = :role)
       AND (:account IS NULL OR r.account = :account)
 ),
 activity (identity, kind, sessions, denied, calls, first, last, ip, account) AS (
-    SELECT identity, kind, sessions, 0, calls, first, last, NULL, account FROM totals
+    SELECT identity, kind, sessions, denied, calls, first, last, NULL, account FROM totals
     UNION ALL
-    SELECT DISTINCT t.identity, t.kind, 0, 0, 0, NULL, NULL, i.ip, t.account
-    FROM totals t JOIN role_identity_ips i ON i.role_arn = t.role_arn AND i.identity = t.identity AND i.kind = t.kind
+    -- (No DISTINCT here: the final json_group_array(DISTINCT ip) removes repeats once.)
+    SELECT t.identity, t.kind, 0, 0, 0, NULL, NULL, i.ip, t.account
+    FROM totals t CROSS JOIN role_identity_ips i  -- CROSS: from the few totals into the IPs by key, never a scan
+        ON i.role_arn = t.role_arn AND i.identity = t.identity AND i.kind = t.kind
     UNION ALL
     -- Each successful assumption in the window (an orphan's first sighting included).
     SELECT identity, kind, 1, 0, 0, created, created, COALESCE(source_ip, first_ip), account
@@ -43,12 +45,14 @@ activity (identity, kind, sessions, denied, calls, first, last, ip, account) AS 
               OR m.created BETWEEN e.session_created - 2 AND e.session_created + 2)
     WHERE (:since IS NULL OR e.time >= :since) AND (:until IS NULL OR e.time < :until)
     UNION ALL
-    -- Each failed attempt to assume the role.
+    -- With a window, each failed attempt to assume the role (the totals count them otherwise).
     SELECT o.identity, o.kind, 0, 1, 0, o.time, o.time, o.source_ip, COALESCE(arn_account(o.req_role_arn), o.account)
     FROM event_origin o
-    WHERE o.req_role_arn IS NOT NULL AND o.error_code IS NOT NULL AND o.twin_of IS NULL
+    WHERE (:since IS NOT NULL OR :until IS NOT NULL)
+      AND o.req_role_arn IS NOT NULL AND o.error_code IS NOT NULL AND o.twin_of IS NULL
       AND o.service = 'sts.amazonaws.com'
       AND o.action IN ('AssumeRole', 'AssumeRoleWithWebIdentity', 'AssumeRoleWithSAML')
+      AND o.identity IS NOT NULL AND o.kind IS NOT NULL
       AND (o.req_role_name = :role OR o.req_role_arn = :role OR o.req_permission_set = :role)
       AND (:account IS NULL OR arn_account(o.req_role_arn) = :account)
       AND (:since IS NULL OR o.time >= :since) AND (:until IS NULL OR o.time < :until)

@@ -29,8 +29,10 @@ import Testing
                 let list = columns.joined(separator: ", ")
                 try db.execute(sql: "INSERT INTO main.events (\(list)) SELECT \(list) FROM current.events")
                 for table in Self.v1Tables {
+                    let names = try Row.fetchAll(db, sql: "PRAGMA main.table_info(\(table))").map { $0["name"] as String }
+                    let list = names.joined(separator: ", ")
                     try db.execute(sql: "DELETE FROM main.\(table)")
-                    try db.execute(sql: "INSERT INTO main.\(table) SELECT * FROM current.\(table)")
+                    try db.execute(sql: "INSERT INTO main.\(table) (\(list)) SELECT \(list) FROM current.\(table)")
                 }
                 try db.execute(sql: "DETACH DATABASE current")
             }

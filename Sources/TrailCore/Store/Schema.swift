@@ -406,6 +406,9 @@ enum Schema {
             """)
         try createEventIndexes(db)
         try recountPendingCalls(db)
+        // `who` without a window reads failed attempts from the totals too: count them there.
+        try db.execute(sql: "ALTER TABLE role_identities ADD COLUMN denied INTEGER NOT NULL DEFAULT 0")
+        try SessionResolver.rollUpRoles(db)
     }
 
     /// Fills `pending_calls` from the events the resolver has not seen, where the importer's running
