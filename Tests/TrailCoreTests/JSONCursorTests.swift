@@ -15,6 +15,26 @@ import Testing
         try bytes.withUnsafeBytes { try JSONCursor.validateDocument($0) }
     }
 
+    @Test func aStringEndsAtItsQuoteWhereverTheSpecialByteFallsInAWord() throws {
+        for before in 0..<20 {
+            for (special, escapes, valid) in [("\\n", true, true), ("é", false, true), ("\u{01}", false, false), ("", false, true)] {
+                let body = String(repeating: "a", count: before) + special + String(repeating: "b", count: 11)
+                let bytes = Array(("\"" + body + "\" , 1").utf8)
+                try bytes.withUnsafeBufferPointer { buffer in
+                    var c = JSONCursor(base: buffer.baseAddress!, count: buffer.count, isFinal: true)
+                    if valid {
+                        let slice = try c.readString()
+                        #expect(slice.count == body.utf8.count, "\(before) \(special)")
+                        #expect(slice.hasEscapes == escapes)
+                        #expect(c.pos == body.utf8.count + 2)
+                    } else {
+                        #expect(throws: JSONScanError.self) { try c.readString() }
+                    }
+                }
+            }
+        }
+    }
+
     @Test func theSuiteIsAllThere() {
         #expect(Self.cases.count == 318)
     }

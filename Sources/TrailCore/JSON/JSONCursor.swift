@@ -242,7 +242,19 @@ public struct JSONCursor {
         var p = pos
         let n = count
         while true {
-            // Fast path: plain printable ASCII.
+            // Fast path: plain printable ASCII, eight bytes at a time while none is a quote, a backslash, a
+            // control character or non-ASCII (the borrow tricks below can only flag more bytes, never fewer,
+            // and then the byte loop finds the one that matters).
+            let ones: UInt64 = 0x0101_0101_0101_0101
+            let high: UInt64 = 0x8080_8080_8080_8080
+            while p + 8 <= n {
+                let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
+                let quote = w ^ (ones &* 0x22)
+                let backslash = w ^ (ones &* 0x5C)
+                let special = ((w &- ones &* 0x20) & ~w) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | w
+                if special & high != 0 { break }
+                p += 8
+            }
             while p < n {
                 let b = base[p]
                 if b >= 0x20 && b != 0x22 && b != 0x5C && b < 0x80 { p += 1 } else { break }
