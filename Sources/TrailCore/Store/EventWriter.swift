@@ -231,9 +231,9 @@ final class EventWriter {
     private func count(_ record: UnsafePointer<ParsedRecord>, callerID: Int64) {
         // A target-account copy may turn out to be a twin: the resolver counts those itself.
         guard record.pointee.caller.uiType != "AWSAccount" else { return }
-        fileCalls[CallKey(caller: callerID, ip: record.pointee.framed.record.sourceIPAddress), default: CallTotals()]
-            .add(time: record.pointee.framed.record.eventTime,
-                 account: record.pointee.framed.record.recipientAccountId ?? record.pointee.framed.record.userIdentity.accountId)
+        let r = record.pointer(to: \.framed.record)!
+        fileCalls[CallKey(caller: callerID, ip: r.pointee.sourceIPAddress), default: CallTotals()]
+            .add(time: r.pointee.eventTime, account: r.pointee.recipientAccountId ?? r.pointee.userIdentity.accountId)
     }
 
     /// The file was stored whole: its calls join the pending ones.
@@ -281,40 +281,43 @@ final class EventWriter {
     /// would retain each); true if it was new.
     func write(_ record: UnsafePointer<ParsedRecord>, fileID: Int64) throws -> Bool {
         let callerID = try callerID(record)
+        // Fields read through pointers into the record: no copy of it, none of its strings retained.
+        let r = record.pointer(to: \.framed.record)!
+        let m = record.pointer(to: \.framed.record.mint)!
         let statement = insert.sqliteStatement
         var b = Binder(statement)
         b.int(record.pointee.key)
         b.stored(record.pointee.framed.key)
-        b.int(record.pointee.framed.record.eventTime)
-        b.stored(record.pointee.framed.record.recipientAccountId ?? record.pointee.framed.record.userIdentity.accountId)
-        b.stored(record.pointee.framed.record.awsRegion)
-        b.stored(record.pointee.framed.record.eventSource)
-        b.stored(record.pointee.framed.record.eventName)
-        b.stored(record.pointee.framed.record.eventType)
-        b.stored(record.pointee.framed.record.errorCode)
-        b.stored(record.pointee.framed.record.sourceIPAddress)
-        b.stored(record.pointee.framed.record.userAgent)
-        b.stored(record.pointee.framed.record.resource)
-        b.bool(record.pointee.framed.record.readOnly)
-        b.stored(record.pointee.framed.record.sharedEventID)
+        b.int(r.pointee.eventTime)
+        b.stored(r.pointee.recipientAccountId ?? r.pointee.userIdentity.accountId)
+        b.stored(r.pointee.awsRegion)
+        b.stored(r.pointee.eventSource)
+        b.stored(r.pointee.eventName)
+        b.stored(r.pointee.eventType)
+        b.stored(r.pointee.errorCode)
+        b.stored(r.pointee.sourceIPAddress)
+        b.stored(r.pointee.userAgent)
+        b.stored(r.pointee.resource)
+        b.bool(r.pointee.readOnly)
+        b.stored(r.pointee.sharedEventID)
         b.int(callerID)
-        b.stored(record.pointee.framed.record.mint.roleArn)
-        let roleName = record.pointee.framed.record.mint.roleArn.flatMap(ARN.roleName)
+        b.stored(m.pointee.roleArn)
+        let roleName = m.pointee.roleArn.flatMap(ARN.roleName)
         b.text(roleName)
         b.text(roleName.flatMap(ARN.permissionSet))
-        b.stored(record.pointee.framed.record.mint.roleSessionName ?? record.pointee.framed.record.mint.federationName)
-        b.stored(record.pointee.framed.record.mint.accessKeyId)
-        b.int(record.pointee.framed.record.mint.expiration)
-        b.stored(record.pointee.framed.record.mint.assumedRoleId)
-        b.stored(record.pointee.framed.record.mint.assumedRoleArn ?? record.pointee.framed.record.mint.federatedUserArn)
-        b.stored(record.pointee.framed.record.mint.federatedUserArn)
-        b.stored(record.pointee.framed.record.mint.responseSourceIdentity ?? record.pointee.framed.record.mint.sourceIdentity)
+        b.stored(m.pointee.roleSessionName ?? m.pointee.federationName)
+        b.stored(m.pointee.accessKeyId)
+        b.int(m.pointee.expiration)
+        b.stored(m.pointee.assumedRoleId)
+        b.stored(m.pointee.assumedRoleArn ?? m.pointee.federatedUserArn)
+        b.stored(m.pointee.federatedUserArn)
+        b.stored(m.pointee.responseSourceIdentity ?? m.pointee.sourceIdentity)
         b.stored(record.pointee.minted?.identity)
         b.text(record.pointee.minted?.kind.rawValue)
-        b.stored(record.pointee.framed.record.mfaUsed)
-        b.stored(record.pointee.framed.record.consoleLoginResult)
-        b.stored(record.pointee.framed.record.ssoRoleName)
-        b.stored(record.pointee.framed.record.ssoAccountId)
+        b.stored(r.pointee.mfaUsed)
+        b.stored(r.pointee.consoleLoginResult)
+        b.stored(r.pointee.ssoRoleName)
+        b.stored(r.pointee.ssoAccountId)
         b.int(fileID)
         b.int(Int64(record.pointee.framed.offset))
         b.int(Int64(record.pointee.framed.length))
