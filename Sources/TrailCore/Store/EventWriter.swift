@@ -218,7 +218,8 @@ final class EventWriter {
         /// SQLite's MAX of text: byte order.
         private mutating func add(account other: String?) {
             guard let other else { return }
-            if let account, !account.utf8.lexicographicallyPrecedes(other.utf8) { return }
+            // Mostly the same (interned) string: equal by identity, no byte comparison.
+            if let account, account == other || !account.utf8.lexicographicallyPrecedes(other.utf8) { return }
             account = other
         }
     }
