@@ -38,6 +38,15 @@ import Testing
 }
 
 @Suite struct JSONTextTests {
+    @Test func plainAndEscapedStringsQuoteAlikeWhetherAloneOrInAnArray() {
+        let values = ["10.0.0.1", "a\"b", "back\\slash", "tab\t", "del\u{7F}", "é", "\u{202E}x", ""]
+        #expect(JSONText.array(values) == "[" + values.map { JSONText.quote($0) }.joined(separator: ",") + "]")
+        #expect(JSONText.quote("10.0.0.1") == "\"10.0.0.1\"")
+        #expect(JSONText.quote("del\u{7F}") == "\"del\\u007f\"")
+        #expect(JSONText.quote("\u{202E}x", forTerminal: true) == "\"\\u202ex\"")
+        #expect(JSONText.parseArray(JSONText.array(values)) == values)
+    }
+
     @Test func stringsAreEscapedSoThatTheyParseBack() throws {
         let nasty = "q\"b\\s/\u{1B}[2J\u{0}\u{9B}\u{2028}é😀"
         let quoted = JSONText.quote(nasty)

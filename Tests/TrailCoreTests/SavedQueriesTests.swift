@@ -41,3 +41,13 @@ import Testing
         }
     }
 }
+
+@Suite struct QueryRunnerTests {
+    @Test func aListColumnIsSortedWithEachValueOnce() {
+        #expect(QueryRunner.sortedSet([]) == [])
+        #expect(QueryRunner.sortedSet(["b"]) == ["b"])
+        #expect(QueryRunner.sortedSet(["b", "a", "b", "c", "a", "a"]) == ["a", "b", "c"])
+        let many = (0..<1000).map { "10.0.\($0 % 37).\($0 % 11)" }
+        #expect(QueryRunner.sortedSet(many) == Array(Set(many)).sorted())
+    }
+}

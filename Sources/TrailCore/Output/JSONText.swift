@@ -10,8 +10,22 @@ public enum JSONText {
     /// With `forTerminal`, also the scalars that reorder or hide text on a terminal (bidirectional
     /// overrides, zero-width characters) are written as `\u` escapes: still the same JSON value.
     public static func quote(_ value: String, forTerminal: Bool) -> String {
-        var out = "\""
+        var out = ""
         out.reserveCapacity(value.utf8.count + 2)
+        append(value, to: &out, forTerminal: forTerminal)
+        return out
+    }
+
+    /// Appends the literal of `value` to `out`.
+    public static func append(_ value: String, to out: inout String, forTerminal: Bool) {
+        // Most values (addresses, ARNs, names) are printable ASCII with nothing to escape.
+        if value.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F && $0 != 0x22 && $0 != 0x5C }) {
+            out += "\""
+            out += value
+            out += "\""
+            return
+        }
+        out += "\""
         for scalar in value.unicodeScalars {
             switch scalar {
             case "\"": out += "\\\""
@@ -32,11 +46,21 @@ public enum JSONText {
             }
         }
         out += "\""
-        return out
     }
 
     public static func array(_ values: [String], forTerminal: Bool = false) -> String {
-        "[" + values.map { quote($0, forTerminal: forTerminal) }.joined(separator: ",") + "]"
+        var out = "["
+        append(values, to: &out, forTerminal: forTerminal)
+        return out
+    }
+
+    /// Appends the array literal of `values` to `out`, after its `[`.
+    static func append(_ values: [String], to out: inout String, forTerminal: Bool) {
+        for (i, value) in values.enumerated() {
+            if i > 0 { out += "," }
+            append(value, to: &out, forTerminal: forTerminal)
+        }
+        out += "]"
     }
 
     /// Reads back an array of strings written by `array` (the `chain` column).

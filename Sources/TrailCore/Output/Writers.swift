@@ -86,8 +86,10 @@ public final class JSONSink: RowSink {
             case .null: text += "null"
             case .int(let v): text += String(v)
             case .real(let v): text += v.isFinite ? String(v) : "null"
-            case .text(let v): text += JSONText.quote(v, forTerminal: terminal)
-            case .list(let v): text += JSONText.array(v, forTerminal: terminal)
+            case .text(let v): JSONText.append(v, to: &text, forTerminal: terminal)
+            case .list(let v):
+                text += "["
+                JSONText.append(v, to: &text, forTerminal: terminal)
             }
         }
         text += lines ? "}\n" : "}"
