@@ -30,19 +30,9 @@ public final class StringTable {
             return String(decoding: bytes, as: UTF8.self)
         }
         var h: UInt64 = 0x9E3779B97F4A7C15 ^ UInt64(bytes.count)
-        let raw = UnsafeRawPointer(base)
-        var i = 0
-        while i + 8 <= bytes.count {
-            h = (h ^ raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)) &* 0xff51afd7ed558ccd
+        let tail = forEachWord(bytes) { word in
+            h = (h ^ word) &* 0xff51afd7ed558ccd
             h ^= h >> 32
-            i += 8
-        }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < bytes.count {
-            tail |= UInt64(base[i]) << shift
-            shift += 8
-            i += 1
         }
         h = (h ^ tail) &* 0xc4ceb9fe1a85ec53
         h ^= h >> 29
@@ -58,6 +48,27 @@ public final class StringTable {
         strings[slot] = made
         return made
     }
+}
+
+/// Hands `body` the bytes eight at a time (little-endian words) and returns the last 0 to 7 bytes as
+/// one word: how the hashes of the store and of the string tables read bytes.
+@inline(__always)
+func forEachWord(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UInt64) -> Void) -> UInt64 {
+    guard let base = bytes.baseAddress else { return 0 }
+    let raw = UnsafeRawPointer(base)
+    var i = 0
+    while i + 8 <= bytes.count {
+        body(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+        i += 8
+    }
+    var tail: UInt64 = 0
+    var shift: UInt64 = 0
+    while i < bytes.count {
+        tail |= UInt64(base[i]) << shift
+        shift += 8
+        i += 1
+    }
+    return tail
 }
 
 private extension Int {

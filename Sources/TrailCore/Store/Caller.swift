@@ -141,21 +141,8 @@ struct StoreHasher {
 
     mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>) {
         word(2 | UInt64(bytes.count) << 8)
-        guard let base = bytes.baseAddress else { return }
-        let raw = UnsafeRawPointer(base)
-        var i = 0
-        while i + 8 <= bytes.count {
-            word(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
-            i += 8
-        }
-        var tail: UInt64 = 0
-        var shift: UInt64 = 0
-        while i < bytes.count {
-            tail |= UInt64(base[i]) << shift
-            shift += 8
-            i += 1
-        }
-        word(tail)
+        guard bytes.baseAddress != nil else { return }
+        word(forEachWord(bytes) { word($0) })
     }
 
     mutating func feed(_ number: Int64?) {
