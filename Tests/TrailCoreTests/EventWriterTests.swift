@@ -188,3 +188,29 @@ extension BulkImportTests {
         #expect(summary.newRecords == 60 * 600)
     }
 }
+
+@Suite struct ImporterTests {
+    @Test func plannerStatisticsAreGatheredFirstThenOnlyOnceTheStoreHasGrownByATenth() throws {
+        let folder = TemporaryFolder()
+        func file(_ name: String, _ count: Int) throws -> String {
+            let records = (0..<count).map { i in
+                #"{"eventVersion":"1.08","eventID":"\#(name)-\#(i)","eventTime":"2026-11-01T00:00:00Z","eventName":"A"}"#
+            }
+            return try folder.write("\(name).json", "[" + records.joined(separator: ",") + "]")
+        }
+        let t = try TestStore()
+        func analyzedUpTo() throws -> Int64? {
+            try t.store.dbQueue.read { db in
+                try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'analyzed_upto'")
+            }
+        }
+        try t.importPaths([try file("a", 100)])
+        #expect(try analyzedUpTo() == 100)
+        let stats = try t.store.dbQueue.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sqlite_stat1") }
+        #expect((stats ?? 0) > 0)
+        try t.importPaths([try file("b", 5)])
+        #expect(try analyzedUpTo() == 100)
+        try t.importPaths([try file("c", 20)])
+        #expect(try analyzedUpTo() == 125)
+    }
+}
