@@ -154,6 +154,23 @@ import TrailFixtures
         }
     }
 
+    @Test func rebuildingTheSessionIndexesGivesTheSameAnswersAndLeavesThemAllInPlace() throws {
+        let folder = TemporaryFolder()
+        let files = try sampleTree(folder)
+        let kept = try TestStore()
+        try kept.importPaths([folder.path])
+        let rebuilt = try TestStore()
+        var options = ImportOptions()
+        options.sessionIndexRebuild = 0
+        _ = try Importer(store: rebuilt.store, options: options).run(paths: Array(files.prefix(50)), report: { _ in })
+        _ = try Importer(store: rebuilt.store, options: options).run(paths: [folder.path], report: { _ in })
+        #expect(try answers(rebuilt) == (try answers(kept)))
+        let indexes = try rebuilt.store.dbQueue.read { db in
+            try String.fetchAll(db, sql: "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'sessions'")
+        }
+        #expect(Set(SessionResolver.sessionIndexes.map(\.name)).isSubset(of: Set(indexes)))
+    }
+
     @Test func aSessionUsedBeforeItsMintingRecordIsReadIsAttributedWhenItArrives() throws {
         let b = TrailBuilder(seed: 11)
         let creds = b.assumeRoleWithWebIdentity(time: 1_800_000_000, roleArn: "arn:aws:iam::111111111111:role/GitHubOIDC",

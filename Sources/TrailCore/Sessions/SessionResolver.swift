@@ -5,6 +5,9 @@ import GRDB
 
 struct SessionResolver {
     let store: Store
+    /// At least this many new events (and as many as were resolved before) and the sessions' secondary
+    /// indexes are built again at the end rather than kept up to date.
+    var rebuildIndexesFrom: Int64 = 50_000
 
     /// Brings the store's links up to date with every record stored since the last run.
     func resolve() throws {
@@ -13,6 +16,12 @@ struct SessionResolver {
             let top = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM event_rows") ?? 0
             guard top > watermark else { return }
             var clock = PhaseClock()
+            // Many new events (a first import, a large one): the sessions' secondary indexes are built
+            // again at the end, one sorted pass each, rather than updated row by row at every step.
+            let rebuild = top - watermark >= max(watermark, rebuildIndexesFrom)
+            if rebuild {
+                for index in Self.sessionIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)") }
+            }
             try linkTwins(db)
             clock.lap("  cross-account twins")
             try collectNewCalls(db, after: watermark)
@@ -35,6 +44,10 @@ struct SessionResolver {
             clock.lap("  origins")
             try Self.rollUpRoles(db)
             clock.lap("  role totals")
+            if rebuild {
+                for index in Self.sessionIndexes { try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(index.name) \(index.definition)") }
+                clock.lap("  session indexes")
+            }
             try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('resolved_upto', ?)", arguments: [String(top)])
         }
     }
@@ -56,6 +69,15 @@ struct SessionResolver {
             DELETE FROM pending_calls;
             """)
     }
+
+    /// The sessions' secondary indexes (as the first migration made them).
+    static let sessionIndexes: [(name: String, definition: String)] = [
+        ("sessions_role", "ON sessions(role_name)"),
+        ("sessions_role_arn", "ON sessions(role_arn)"),
+        ("sessions_permission_set", "ON sessions(permission_set)"),
+        ("sessions_identity", "ON sessions(identity)"),
+        ("sessions_repo", "ON sessions(repo) WHERE repo IS NOT NULL"),
+    ]
 
     /// Sessions from successful minting records; an orphan of the same key becomes minted in place, and
     /// the caller's copy of a cross-account call wins over the target account's copy. Returns the keys

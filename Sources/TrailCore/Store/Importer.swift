@@ -84,6 +84,9 @@ public struct ImportOptions: Sendable {
     public var bulkBytes: Int64 = 16 << 20
     /// Forces bulk mode on or off (nil: decided by `bulkBytes` and the store's size).
     public var bulk: Bool?
+    /// Session resolution rebuilds the sessions' indexes once at least this many new events (and as many
+    /// as the store held) are to be resolved.
+    public var sessionIndexRebuild: Int64 = 50_000
     public init() {}
 }
 
@@ -127,7 +130,7 @@ public final class Importer {
             try importFiles(todo, totalBytes: totalBytes, summary: &summary, report: report, progress: progress)
         }
         clock.lap("read and store")
-        try SessionResolver(store: store).resolve()
+        try SessionResolver(store: store, rebuildIndexesFrom: options.sessionIndexRebuild).resolve()
         clock.lap("resolve sessions")
         if summary.newRecords > 0 {
             // The query planner's statistics: without them it cannot tell a small partial index from a

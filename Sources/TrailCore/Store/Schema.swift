@@ -26,7 +26,7 @@ enum Schema {
     ]
 
     static func createEventIndexes(_ db: Database) throws {
-        for index in eventIndexes {
+        for index in eventIndexes + SessionResolver.sessionIndexes {
             try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(index.name) \(index.definition)")
         }
     }
