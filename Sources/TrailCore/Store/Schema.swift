@@ -3,9 +3,9 @@
 import GRDB
 
 enum Schema {
-    /// The event tables' secondary indexes. A large import drops them and builds them again at its
-    /// end (a sorted build is much faster than keeping them up to date row by row); opening the store
-    /// creates any that a killed import left missing.
+    /// The secondary indexes of the events and their callers. A large import drops those in
+    /// `bulkDropped` and builds them again at its end (a sorted build is much faster than keeping them
+    /// up to date row by row); opening the store creates any that a killed import left missing.
     static let eventIndexes: [(name: String, definition: String)] = [
         ("events_time", "ON event_rows(time)"),
         // An event's caller: how a session's calls, an identity's own records and a user id's are found
@@ -25,6 +25,7 @@ enum Schema {
         ("callers_on_behalf_of", "ON callers(on_behalf_of) WHERE on_behalf_of IS NOT NULL"),
     ]
 
+    /// Creates whichever of the events', callers' and sessions' indexes is missing.
     static func createEventIndexes(_ db: Database) throws {
         for index in eventIndexes + SessionResolver.sessionIndexes {
             try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(index.name) \(index.definition)")
