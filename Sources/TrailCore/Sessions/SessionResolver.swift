@@ -19,6 +19,7 @@ struct SessionResolver {
             // Many new events (a first import, a large one): the sessions' secondary indexes are built
             // again at the end, one sorted pass each, rather than updated row by row at every step.
             let rebuild = top - watermark >= max(watermark, rebuildIndexesFrom)
+            let sessionsBefore = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM sessions") ?? 0
             if rebuild {
                 for index in Self.sessionIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)") }
             }
@@ -30,7 +31,7 @@ struct SessionResolver {
             clock.lap("  minted sessions")
             try addOrphanSessions(db)
             clock.lap("  orphan sessions")
-            try updateTotals(db, recount: minted)
+            try updateTotals(db, recount: minted.recount)
             clock.lap("  session totals")
             // Identity Center's newer events name only a user id; a record that names both teaches us the name.
             try db.execute(sql: """
@@ -40,7 +41,9 @@ struct SessionResolver {
                   AND ui_type = 'IdentityCenterUser' AND on_behalf_of IS NOT NULL AND user_name IS NOT NULL
                 """)
             try db.execute(sql: "DROP TABLE temp.new_calls")
-            try resolveOrigins(db)
+            // A large run resolves every session again; a small one only those it added or changed and
+            // the sessions they minted, at any depth.
+            try resolveOrigins(db, only: rebuild ? nil : (after: sessionsBefore, changed: minted.changed))
             clock.lap("  origins")
             try Self.rollUpRoles(db)
             clock.lap("  role totals")
@@ -77,12 +80,15 @@ struct SessionResolver {
         ("sessions_permission_set", "ON sessions(permission_set)"),
         ("sessions_identity", "ON sessions(identity)"),
         ("sessions_repo", "ON sessions(repo) WHERE repo IS NOT NULL"),
+        // The sessions a session minted: how a small resolution finds what a change reaches.
+        ("sessions_caller_key", "ON sessions(caller_key) WHERE caller_key IS NOT NULL"),
     ]
 
     /// Sessions from successful minting records; an orphan of the same key becomes minted in place, and
     /// the caller's copy of a cross-account call wins over the target account's copy. Returns the keys
-    /// that gained a minting record and have calls stored before this run (their totals are recounted).
-    private func addMintedSessions(_ db: Database, after watermark: Int64) throws -> [String] {
+    /// inserted or changed, and of those the ones with calls stored before this run (their totals are
+    /// recounted).
+    private func addMintedSessions(_ db: Database, after watermark: Int64) throws -> (recount: [String], changed: [String]) {
         let keys = try String.fetchAll(db, sql: """
             INSERT INTO sessions (access_key_id, minted_by, mint_copy, action, created, expires, role_arn, role_name,
                 permission_set, session_name, account, assumed_role_id, assumed_role_arn, source_identity,
@@ -105,11 +111,12 @@ struct SessionResolver {
                OR (sessions.mint_copy IS 'AWSAccount' AND excluded.mint_copy IS NOT 'AWSAccount')
             RETURNING access_key_id
             """, arguments: [watermark])
-        guard watermark > 0 else { return [] }
-        return try keys.filter { key in
+        guard watermark > 0 else { return ([], keys) }
+        let recount = try keys.filter { key in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM events WHERE access_key_id = ? AND id <= ?)",
                               arguments: [key, watermark]) ?? false
         }
+        return (recount, keys)
     }
 
     /// Sessions known only from the calls they signed.
@@ -224,7 +231,27 @@ struct SessionResolver {
 
     /// Every session's origin, following role chains through the sessions that minted them, in SQL: a
     /// working table resolved level by level, so memory does not grow with the number of sessions.
-    private func resolveOrigins(_ db: Database) throws {
+    private func resolveOrigins(_ db: Database, only: (after: Int64, changed: [String])?) throws {
+        try db.execute(sql: "DROP TABLE IF EXISTS temp.dirty; CREATE TEMP TABLE dirty (id INTEGER PRIMARY KEY)")
+        if let only {
+            try db.execute(sql: "INSERT INTO temp.dirty SELECT id FROM sessions WHERE id > ?", arguments: [only.after])
+            for key in only.changed {
+                try db.execute(sql: "INSERT OR IGNORE INTO temp.dirty SELECT id FROM sessions WHERE access_key_id = ?", arguments: [key])
+            }
+            // The sessions that a dirty one minted (their caller key is its key), level by level. (A minting
+            // record is never a target-account copy with a stored caller copy: the caller copy replaces
+            // it as the session's minting record, so `caller_key` is the key the chain follows.)
+            for _ in 0..<64 {
+                try db.execute(sql: """
+                    INSERT OR IGNORE INTO temp.dirty
+                    SELECT c.id FROM sessions c
+                    WHERE c.caller_key IN (SELECT s.access_key_id FROM sessions s WHERE s.id IN (SELECT id FROM temp.dirty))
+                    """)
+                if db.changesCount == 0 { break }
+            }
+        }
+        // Every session, or only the dirty ones and the parents they start from.
+        let dirty = only == nil ? "1" : "s.id IN (SELECT id FROM temp.dirty)"
         try db.execute(sql: """
             DROP TABLE IF EXISTS temp.resolution;
             CREATE TEMP TABLE resolution (
@@ -257,8 +284,17 @@ struct SessionResolver {
             LEFT JOIN event_rows t ON t.id = m.twin_of
             LEFT JOIN callers tc ON tc.id = t.caller_id
             LEFT JOIN sessions p ON s.minted_by IS NOT NULL AND p.access_key_id = COALESCE(tc.access_key_id, mc.access_key_id)
-                                 AND p.id != s.id;
+                                 AND p.id != s.id
+            WHERE \(dirty);
             """)
+        if only != nil {
+            // The parents outside the dirty set are resolved already: their origin is the chain's start.
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO resolution (id, parent, role, is_role, identity, kind, attribution, chain, done)
+                SELECT p.id, NULL, p.role_arn, 0, p.identity, p.kind, p.attribution, p.chain, 1 FROM sessions p
+                WHERE p.id IN (SELECT parent FROM resolution) AND p.id NOT IN (SELECT id FROM temp.dirty)
+                """)
+        }
         // A session minted by another session inherits its origin, one level of the chains at a time.
         for _ in 0..<64 {
             try db.execute(sql: """
@@ -289,8 +325,9 @@ struct SessionResolver {
 
             DROP TABLE temp.resolution;
 
-            UPDATE sessions SET repo = CASE WHEN kind = 'github-actions' THEN github_repo(identity) END
-            WHERE repo IS NOT (CASE WHEN kind = 'github-actions' THEN github_repo(identity) END);
+            UPDATE sessions AS s SET repo = CASE WHEN kind = 'github-actions' THEN github_repo(identity) END
+            WHERE \(dirty) AND repo IS NOT (CASE WHEN kind = 'github-actions' THEN github_repo(identity) END);
+            DROP TABLE temp.dirty;
             """)
     }
 }
