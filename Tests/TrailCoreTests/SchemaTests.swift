@@ -72,13 +72,19 @@ import Testing
         caller.accessKeyId = "ASIAEXAMPLE"
         caller.sessionCreated = 1_800_000_000
         caller.mfaAuthenticated = 0
+        caller.principalId = ""
         caller.ownIdentity = "é\u{0}x"
         let t = try TestStore()
         // The text with a NUL written in SQL: GRDB's own binding would stop at it.
+        let values: [String: DatabaseValue] = [
+            "ui_type": caller.uiType.databaseValue, "principal_id": caller.principalId.databaseValue,
+            "access_key_id": caller.accessKeyId.databaseValue, "session_created": caller.sessionCreated.databaseValue,
+            "mfa_authenticated": caller.mfaAuthenticated.databaseValue,
+        ]
         let marks = Caller.columns.map { $0 == "own_identity" ? "'é' || char(0) || 'x'" : "?" }
         let fromSQL = try t.store.dbQueue.read { db in
             try Int64.fetchOne(db, sql: "SELECT caller_hash(\(marks.joined(separator: ", ")))",
-                               arguments: StatementArguments(caller.values.enumerated().filter { Caller.columns[$0.offset] != "own_identity" }.map(\.element)))
+                               arguments: StatementArguments(Caller.columns.filter { $0 != "own_identity" }.map { values[$0] ?? .null }))
         }
         #expect(fromSQL == caller.storeHash)
         var other = caller

@@ -49,13 +49,14 @@ public enum JSONText {
     }
 
     public static func array(_ values: [String], forTerminal: Bool = false) -> String {
-        var out = "["
+        var out = ""
         append(values, to: &out, forTerminal: forTerminal)
         return out
     }
 
-    /// Appends the array literal of `values` to `out`, after its `[`.
+    /// Appends the array literal of `values` to `out`.
     static func append(_ values: [String], to out: inout String, forTerminal: Bool) {
+        out += "["
         for (i, value) in values.enumerated() {
             if i > 0 { out += "," }
             append(value, to: &out, forTerminal: forTerminal)

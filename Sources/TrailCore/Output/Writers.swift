@@ -87,9 +87,7 @@ public final class JSONSink: RowSink {
             case .int(let v): text += String(v)
             case .real(let v): text += v.isFinite ? String(v) : "null"
             case .text(let v): JSONText.append(v, to: &text, forTerminal: terminal)
-            case .list(let v):
-                text += "["
-                JSONText.append(v, to: &text, forTerminal: terminal)
+            case .list(let v): JSONText.append(v, to: &text, forTerminal: terminal)
             }
         }
         text += lines ? "}\n" : "}"

@@ -6,7 +6,7 @@ import GRDBSQLite
 /// The `userIdentity` fields the store keeps and the origin the record names by itself (SPEC §3).
 /// A session signs many calls with the same caller block; storing it once and pointing at it keeps
 /// the event rows small, which is most of an import's cost.
-public struct Caller: Hashable, Sendable {
+public struct Caller: Equatable, Sendable {
     public var uiType: String?
     public var principalId: String?
     public var arn: String?
@@ -24,7 +24,7 @@ public struct Caller: Hashable, Sendable {
     public var ownKind: String?
     public var ownAttribution: String?
 
-    /// The `callers` columns, in the order of `values` and of the SQL function `caller_hash`.
+    /// The `callers` columns, in the order of the SQL function `caller_hash`'s arguments.
     public static let columns = [
         "ui_type", "principal_id", "arn", "access_key_id", "user_name", "invoked_by", "on_behalf_of",
         "credential_id", "issuer_arn", "federated_provider", "session_created", "mfa_authenticated",
@@ -71,16 +71,8 @@ public struct Caller: Hashable, Sendable {
         ownIdentity = text(); ownKind = text(); ownAttribution = text()
     }
 
-    var values: [DatabaseValue] {
-        [uiType.databaseValue, principalId.databaseValue, arn.databaseValue, accessKeyId.databaseValue,
-         userName.databaseValue, invokedBy.databaseValue, onBehalfOf.databaseValue, credentialId.databaseValue,
-         issuerArn.databaseValue, federatedProvider.databaseValue, sessionCreated.databaseValue,
-         mfaAuthenticated.databaseValue, sourceIdentity.databaseValue, ownIdentity.databaseValue,
-         ownKind.databaseValue, ownAttribution.databaseValue]
-    }
-
-    /// The stored `callers.hash`: 64-bit FNV-1a over the values, each tagged with its type and length so
-    /// that no two different callers feed the same bytes. Only narrows a look-up: rows are compared whole.
+    /// The stored `callers.hash` (`StoreHasher`) over the columns, each tagged with its type and length so
+    /// that no two different callers feed the same words. Only narrows a look-up: rows are compared whole.
     public var storeHash: Int64 {
         var h = StoreHasher()
         h.feed(uiType); h.feed(principalId); h.feed(arn); h.feed(accessKeyId); h.feed(userName)
@@ -140,8 +132,8 @@ struct StoreHasher {
     }
 
     mutating func feed(_ bytes: UnsafeBufferPointer<UInt8>) {
+        // Text from Swift and from SQLite hash alike, an empty one too (with or without a base address).
         word(2 | UInt64(bytes.count) << 8)
-        guard bytes.baseAddress != nil else { return }
         word(forEachWord(bytes) { word($0) })
     }
 

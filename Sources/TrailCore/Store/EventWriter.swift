@@ -24,7 +24,6 @@ public enum EventKey {
 /// A record ready for the store: decoded and attributed on a worker thread.
 public struct ParsedRecord {
     public var framed: FramedRecord
-    public var own: (Origin, Attribution)?
     public var minted: Origin?
     public var key: Int64
     public var caller: Caller
@@ -33,7 +32,6 @@ public struct ParsedRecord {
     public init(_ framed: __owned FramedRecord) {
         key = EventKey.hash(framed.key)
         let own = IdentityRules.ownAttribution(framed.record)
-        self.own = own
         minted = framed.record.errorCode == nil && framed.record.mint.accessKeyId != nil
             ? IdentityRules.mintedOrigin(framed.record) : nil
         caller = Caller(framed.record, own: own)
@@ -147,6 +145,15 @@ final class EventWriter {
     private var callers: [Int64: (caller: Caller, id: Int64)] = [:]
     static let callerCacheSize = 8192
 
+    /// Steps a raw statement that returns no rows, then resets it.
+    private func run(_ statement: OpaquePointer) throws {
+        let status = sqlite3_step(statement)
+        sqlite3_reset(statement)
+        guard status == SQLITE_DONE else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
+        }
+    }
+
     /// Forgets the cached caller ids: after a rollback some may be gone from the store.
     func forgetCallers() {
         callers.removeAll(keepingCapacity: true)
@@ -174,11 +181,7 @@ final class EventWriter {
             b.text(c.invokedBy); b.text(c.onBehalfOf); b.text(c.credentialId); b.text(c.issuerArn)
             b.text(c.federatedProvider); b.int(c.sessionCreated); b.int(c.mfaAuthenticated); b.text(c.sourceIdentity)
             b.text(c.ownIdentity); b.text(c.ownKind); b.text(c.ownAttribution)
-            let status = sqlite3_step(statement)
-            sqlite3_reset(statement)
-            guard status == SQLITE_DONE else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-            }
+            try run(statement)
             id = sqlite3_last_insert_rowid(db.sqliteConnection)
         }
         if callers.count >= EventWriter.callerCacheSize { callers.removeAll(keepingCapacity: true) }
@@ -199,13 +202,8 @@ final class EventWriter {
         var last: Int64?
         var account: String?
 
-        mutating func add(time: Int64?, account other: String?) {
-            calls += 1
-            if let time {
-                if first.map({ time < $0 }) ?? true { first = time }
-                if last.map({ time > $0 }) ?? true { last = time }
-            }
-            add(account: other)
+        mutating func add(time: Int64?, account: String?) {
+            merge(CallTotals(calls: 1, first: time, last: time, account: account))
         }
 
         mutating func merge(_ other: CallTotals) {
@@ -264,11 +262,7 @@ final class EventWriter {
             b.int(totals.first)
             b.int(totals.last)
             b.text(totals.account)
-            let status = sqlite3_step(statement)
-            sqlite3_reset(statement)
-            guard status == SQLITE_DONE else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-            }
+            try run(statement)
         }
         pendingCalls = [:]
     }
@@ -328,11 +322,7 @@ final class EventWriter {
         for _ in 0..<64 {
             // An upsert that updates leaves the last rowid alone: zero before means "not inserted" after.
             sqlite3_set_last_insert_rowid(db.sqliteConnection, 0)
-            let status = sqlite3_step(statement)
-            sqlite3_reset(statement)
-            guard status == SQLITE_DONE else {
-                throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-            }
+            try run(statement)
             if bulk || sqlite3_last_insert_rowid(db.sqliteConnection) != 0 {
                 count(record, callerID: callerID)
                 return true

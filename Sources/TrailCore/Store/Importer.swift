@@ -134,14 +134,14 @@ public final class Importer {
         clock.lap("resolve sessions")
         if summary.newRecords > 0 {
             // The query planner's statistics: without them it cannot tell a small partial index from a
-            // large one behind the `events` view. ANALYZE reads every index (0.08 s at a million events),
+            // large one behind the `events` view. ANALYZE reads every index (0.08 s at 772,645 events),
             // so it runs again only once the store has grown by a tenth since the last time.
             try store.dbQueue.write { db in
                 let top = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM event_rows") ?? 0
-                let analyzed = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'analyzed_upto'")
+                let analyzed = try Schema.metaInteger(db, "analyzed_upto")
                 guard analyzed.map({ top > $0 + $0 / 10 }) ?? true else { return }
                 try db.execute(sql: "ANALYZE")
-                try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES ('analyzed_upto', ?)", arguments: [String(top)])
+                try Schema.setMeta(db, "analyzed_upto", top)
             }
             clock.lap("planner statistics")
         }
@@ -151,21 +151,22 @@ public final class Importer {
     private func importFiles(_ todo: [FoundFile], totalBytes: Int64, summary: inout ImportSummary,
                              report: (InputError) -> Void, progress: Progress?) throws {
         let channels = todo.map { _ in FileChannel(capacity: 4) }
-        let next = SharedCounter()
+        let next = Locked(-1)
         let window = ReadAheadWindow(size: options.readAhead)
         let done = DispatchGroup()
-        let readersCPU = SharedSum()
+        let readersCPU = Locked(0.0)
         let options = self.options
         for _ in 0..<min(options.workers, todo.count) {
             done.enter()
             let thread = Thread {
                 let strings = StringTable()
                 while true {
-                    let index = next.increment()
+                    let index = next.update { $0 += 1; return $0 }
                     guard index < todo.count, window.waitUntilOpen(index) else { break }
                     Importer.read(todo[index], into: channels[index], options: options, strings: strings)
                 }
-                readersCPU.add(threadCPUSeconds())
+                let cpu = threadCPUSeconds()
+                readersCPU.update { $0 += cpu }
                 done.leave()
             }
             thread.stackSize = 4 << 20
@@ -199,13 +200,6 @@ public final class Importer {
             var lastCommit = Date()
             var waited = 0.0
             let writerStartCPU = threadCPUSeconds()
-            defer {
-                if PhaseClock().enabled {
-                    done.wait()
-                    FileHandle.standardError.write(Data(String(format: "timing: writer waited %.3f s for the readers; CPU: writer %.3f s, readers %.3f s\n",
-                                                               waited, threadCPUSeconds() - writerStartCPU, readersCPU.value).utf8))
-                }
-            }
             defer { if inTransaction { try? db.execute(sql: "ROLLBACK") } }
             for (index, file) in todo.enumerated() {
                 if !inTransaction {
@@ -280,6 +274,12 @@ public final class Importer {
                 restored = true
                 summary.newRecords = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event_rows") ?? 0) - storedBefore
                 clock.lap("remove duplicates and build indexes")
+            }
+            if PhaseClock().enabled {
+                // Every file has been read: the readers are finishing, their CPU time is final.
+                done.wait()
+                FileHandle.standardError.write(Data(String(format: "timing: writer waited %.3f s for the readers; CPU: writer %.3f s, readers %.3f s\n",
+                                                           waited, threadCPUSeconds() - writerStartCPU, readersCPU.update { $0 }).utf8))
             }
         }
     }
@@ -374,33 +374,16 @@ func threadCPUSeconds() -> Double {
     return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
-/// A sum the workers add to.
-final class SharedSum: @unchecked Sendable {
+/// A value shared by the workers, behind a lock.
+final class Locked<Value>: @unchecked Sendable {
     private let lock = NSLock()
-    private var total = 0.0
+    private var value: Value
 
-    func add(_ x: Double) {
-        lock.lock()
-        total += x
-        lock.unlock()
-    }
+    init(_ value: Value) { self.value = value }
 
-    var value: Double {
+    func update<Result>(_ body: (inout Value) -> Result) -> Result {
         lock.lock()
         defer { lock.unlock() }
-        return total
-    }
-}
-
-/// A counter shared by the workers.
-final class SharedCounter: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value = -1
-
-    func increment() -> Int {
-        lock.lock()
-        defer { lock.unlock() }
-        value += 1
-        return value
+        return body(&value)
     }
 }

@@ -412,10 +412,19 @@ enum Schema {
         try SessionResolver.rollUpRoles(db)
     }
 
+    /// An integer kept in `meta`: `resolved_upto` (the last event the resolver saw), `analyzed_upto`.
+    static func metaInteger(_ db: Database, _ key: String) throws -> Int64? {
+        try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = ?", arguments: [key])
+    }
+
+    static func setMeta(_ db: Database, _ key: String, _ value: Int64) throws {
+        try db.execute(sql: "INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)", arguments: [key, String(value)])
+    }
+
     /// Fills `pending_calls` from the events the resolver has not seen, where the importer's running
     /// totals cannot be trusted (duplicates removed after a bulk import, a store converted from v1).
     static func recountPendingCalls(_ db: Database) throws {
-        let watermark = try Int64.fetchOne(db, sql: "SELECT CAST(value AS INTEGER) FROM meta WHERE key = 'resolved_upto'") ?? 0
+        let watermark = try metaInteger(db, "resolved_upto") ?? 0
         try db.execute(sql: """
             DELETE FROM pending_calls;
             INSERT INTO pending_calls (caller_id, ip, calls, first, last, account)
