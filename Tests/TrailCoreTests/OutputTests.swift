@@ -154,6 +154,27 @@ import Testing
         #expect(EventTime.parseExpiration("Jan 3, 2022666666666666 9:03:34 PM") == nil)
         #expect(EventTime.parseExpiration("Jan 3, 99999999999999999999 9:03:34 PM") == nil)
     }
+
+    @Test func expirationsReadFromBytesAgreeWithTheWordByWordReading() {
+        let samples = [
+            "Nov 29, 2018 4:31:59 AM", "Nov 30, 2024, 8:43:17 PM", "Jan 1, 2025 12:00:00 AM", "Jan 1, 2025 12:00:00 PM",
+            "dec 31, 1999 11:59:59 pm", "November 3, 2023 1:02:03 AM", "Feb 29, 2024 3:04:05 Am", "Jun 7,  2021 ,10:00:00  PM",
+            "Jan 1, 2025, 12:00:00\u{202F}PM", "Jan 1, 2025\u{00A0}1:00:00 AM", "Nov. 29, 2018 4:31:59 AM", "Nov 029, 2018 4:31:59 AM",
+            "Nov 29, 2018 13:31:59 AM", "Nov 29, 2018 0:31:59 AM", "Nov 29, 2018 4:31:59 XM", "Nov 29, 2018 4:31:59",
+            "Nov 29, 2018 4:31:59 AM extra", "Nov 29, +2018 4:31:59 AM", "Nov 29, 2018 4:3:59 AM", "Nov 29, 2018 4:31:599 AM",
+            "Nov 32, 2018 4:31:59 AM", "Feb 30, 2018 4:31:59 AM", "Xyz 1, 2018 4:31:59 AM", "2018-11-29T04:31:59Z", "",
+        ]
+        for text in samples {
+            var bytes = text
+            let fast = bytes.withUTF8 { EventTime.parseClockTime($0) }
+            let words = EventTime.parseExpirationWords(text)
+            if let fast { #expect(fast == words, "\(text)") }
+            #expect(EventTime.parseExpiration(text) == words, "\(text)")
+        }
+        // The common shape takes the byte path.
+        var usual = "Nov 29, 2018 4:31:59 AM"
+        #expect(usual.withUTF8 { EventTime.parseClockTime($0) } == EventTime.parseISO("2018-11-29T04:31:59Z"))
+    }
 }
 
 @Suite struct ARNTests {

@@ -5,21 +5,21 @@
 // as values: they are skipped like any field nobody asked for.
 
 /// What the decoder learned about an object beyond the record itself.
-public struct DecodedObject {
-    public var record = EventRecord()
+public struct ObjectMarks {
     /// The object has a key that marks a record (`eventVersion`, `eventTime`, `eventName`).
     public var isRecord = false
     /// The object has a digest file's keys (`digestStartTime`, `logFiles`).
     public var isDigest = false
     /// The object holds `Records` or `Events` arrays: it is a log file, not a record.
     public var isWrapper = false
+}
 
-    /// The record, moved out (its strings are not retained again to be copied).
-    mutating func takeRecord() -> EventRecord {
-        var record = EventRecord()
-        swap(&record, &self.record)
-        return record
-    }
+/// A decoded object: its record and marks.
+public struct DecodedObject {
+    public var record = EventRecord()
+    public var isRecord = false
+    public var isDigest = false
+    public var isWrapper = false
 }
 
 /// Identifiers found in `requestParameters`, from which a resource is named.
@@ -81,75 +81,86 @@ public enum RecordDecoder {
     /// Decodes the object at the cursor. Throws `.needMore` if the buffer ends inside it.
     public static func decode(_ c: inout JSONCursor) throws -> DecodedObject {
         var out = DecodedObject()
+        let marks = try decode(&c, into: &out.record)
+        out.isRecord = marks.isRecord
+        out.isDigest = marks.isDigest
+        out.isWrapper = marks.isWrapper
+        return out
+    }
+
+    /// Decodes the object at the cursor into `record`, which the caller owns: the importer's path, where
+    /// no record is copied, moved out of a wrapper or destroyed empty.
+    public static func decode(_ c: inout JSONCursor, into record: inout EventRecord) throws -> ObjectMarks {
+        var marks = ObjectMarks()
         var ids = RequestIdentifiers()
         try c.beginObject()
         var first = true
         while let key = try c.nextKey(first: &first) {
             switch key.count {
             case 6:
-                if c.matches(key, "Events") { out.isWrapper = true; try c.skipValue() } else { try c.skipValue() }
+                if c.matches(key, "Events") { marks.isWrapper = true; try c.skipValue() } else { try c.skipValue() }
             case 7:
-                if c.matches(key, "eventID") { out.record.eventID = try readString(&c, intern: false) }  // unique
-                else if c.matches(key, "Records") { out.isWrapper = true; try c.skipValue() }
+                if c.matches(key, "eventID") { record.eventID = try readString(&c, intern: false) }  // unique
+                else if c.matches(key, "Records") { marks.isWrapper = true; try c.skipValue() }
                 else { try c.skipValue() }
             case 8:
-                if c.matches(key, "readOnly") { out.record.readOnly = try readBool(&c) }
-                else if c.matches(key, "logFiles") { out.isDigest = true; try c.skipValue() }
+                if c.matches(key, "readOnly") { record.readOnly = try readBool(&c) }
+                else if c.matches(key, "logFiles") { marks.isDigest = true; try c.skipValue() }
                 else { try c.skipValue() }
             case 9:
                 if c.matches(key, "eventTime") {
-                    out.isRecord = true
-                    out.record.eventTime = try readTime(&c)
+                    marks.isRecord = true
+                    record.eventTime = try readTime(&c)
                 } else if c.matches(key, "eventName") {
-                    out.isRecord = true
-                    out.record.eventName = try readString(&c)
+                    marks.isRecord = true
+                    record.eventName = try readString(&c)
                 } else if c.matches(key, "eventType") {
-                    out.record.eventType = try readString(&c)
+                    record.eventType = try readString(&c)
                 } else if c.matches(key, "errorCode") {
-                    out.record.errorCode = try readString(&c)
+                    record.errorCode = try readString(&c)
                 } else if c.matches(key, "awsRegion") {
-                    out.record.awsRegion = try readString(&c)
+                    record.awsRegion = try readString(&c)
                 } else if c.matches(key, "userAgent") {
-                    out.record.userAgent = try readString(&c)
+                    record.userAgent = try readString(&c)
                 } else if c.matches(key, "resources") {
-                    out.record.resourceARN = try readResources(&c)
+                    record.resourceARN = try readResources(&c)
                 } else { try c.skipValue() }
             case 11:
-                if c.matches(key, "eventSource") { out.record.eventSource = try readString(&c) }
+                if c.matches(key, "eventSource") { record.eventSource = try readString(&c) }
                 else { try c.skipValue() }
             case 12:
                 if c.matches(key, "eventVersion") {
-                    out.isRecord = true
-                    out.record.eventVersion = try readString(&c)
+                    marks.isRecord = true
+                    record.eventVersion = try readString(&c)
                 } else if c.matches(key, "userIdentity") {
-                    out.record.hasUserIdentity = try readUserIdentity(&c, into: &out.record.userIdentity)
+                    record.hasUserIdentity = try readUserIdentity(&c, into: &record.userIdentity)
                 } else { try c.skipValue() }
             case 13:
-                if c.matches(key, "sharedEventID") { out.record.sharedEventID = try readString(&c, intern: false) }
+                if c.matches(key, "sharedEventID") { record.sharedEventID = try readString(&c, intern: false) }
                 else { try c.skipValue() }
             case 15:
-                if c.matches(key, "sourceIPAddress") { out.record.sourceIPAddress = try readString(&c) }
-                else if c.matches(key, "digestStartTime") { out.isDigest = true; try c.skipValue() }
+                if c.matches(key, "sourceIPAddress") { record.sourceIPAddress = try readString(&c) }
+                else if c.matches(key, "digestStartTime") { marks.isDigest = true; try c.skipValue() }
                 else { try c.skipValue() }
             case 16:
-                if c.matches(key, "responseElements") { try readResponse(&c, into: &out.record) }
+                if c.matches(key, "responseElements") { try readResponse(&c, into: &record) }
                 else { try c.skipValue() }
             case 17:
-                if c.matches(key, "requestParameters") { try readRequest(&c, into: &out.record.mint, ids: &ids) }
+                if c.matches(key, "requestParameters") { try readRequest(&c, into: &record.mint, ids: &ids) }
                 else { try c.skipValue() }
             case 18:
-                if c.matches(key, "recipientAccountId") { out.record.recipientAccountId = try readString(&c) }
+                if c.matches(key, "recipientAccountId") { record.recipientAccountId = try readString(&c) }
                 else { try c.skipValue() }
             case 19:
-                if c.matches(key, "additionalEventData") { try readAdditional(&c, into: &out.record) }
-                else if c.matches(key, "serviceEventDetails") { try readServiceEventDetails(&c, into: &out.record) }
+                if c.matches(key, "additionalEventData") { try readAdditional(&c, into: &record) }
+                else if c.matches(key, "serviceEventDetails") { try readServiceEventDetails(&c, into: &record) }
                 else { try c.skipValue() }
             default:
                 try c.skipValue()
             }
         }
-        out.record.requestResource = ids.resource(eventSource: out.record.eventSource)
-        return out
+        record.requestResource = ids.resource(eventSource: record.eventSource)
+        return marks
     }
 
     // MARK: Lenient scalars

@@ -164,13 +164,14 @@ public final class RecordReader {
             let framed: FramedRecord
             if kind == .events {
                 let (record, key) = try decodeLookupEvent(&c)
-                framed = FramedRecord(record: record, offset: base + start, length: c.pos - start, index: recordCount,
+                framed = FramedRecord(record: consume record, offset: base + start, length: c.pos - start, index: recordCount,
                                       embedded: true, key: key)
             } else {
                 c.depth = 0
-                var decoded = try RecordDecoder.decode(&c)
-                let key = key(decoded.record, start, c.pos)
-                framed = FramedRecord(record: decoded.takeRecord(), offset: base + start, length: c.pos - start,
+                var record = EventRecord()
+                _ = try RecordDecoder.decode(&c, into: &record)
+                let key = key(record, start, c.pos)
+                framed = FramedRecord(record: consume record, offset: base + start, length: c.pos - start,
                                       index: recordCount, embedded: false, key: key)
             }
             arrayFirst = first
@@ -222,13 +223,14 @@ public final class RecordReader {
             if let key = try probe.nextKey(first: &first), probe.matches(key, "Records") || probe.matches(key, "Events") {
                 return try enterWrapper(at: start)
             }
-            var decoded = try RecordDecoder.decode(&c)
+            var record = EventRecord()
+            let decoded = try RecordDecoder.decode(&c, into: &record)
             if decoded.isWrapper { return try enterWrapper(at: start) }
             valueCount += 1
             if decoded.isRecord {
                 pos = c.pos
-                let key = key(decoded.record, start, c.pos)
-                let framed = FramedRecord(record: decoded.takeRecord(), offset: base + start, length: c.pos - start,
+                let key = key(record, start, c.pos)
+                let framed = FramedRecord(record: consume record, offset: base + start, length: c.pos - start,
                                           index: recordCount, embedded: false, key: key)
                 recordCount += 1
                 return .record(framed)
@@ -283,11 +285,12 @@ public final class RecordReader {
                 var inner = JSONCursor(base: b.baseAddress ?? UnsafePointer(bitPattern: 1)!, count: b.count, isFinal: true)
                 inner.strings = strings
                 do {
-                    let decoded = try RecordDecoder.decode(&inner)
+                    var record = EventRecord()
+                    _ = try RecordDecoder.decode(&inner, into: &record)
                     inner.skipWhitespace()
                     guard inner.pos == inner.count else { throw inner.fail("unexpected data after the record") }
-                    recordKey = decoded.record.eventID.flatMap { $0.isEmpty ? nil : $0 } ?? "hash:" + contentHash(b)
-                    return decoded.record
+                    recordKey = record.eventID.flatMap { $0.isEmpty ? nil : $0 } ?? "hash:" + contentHash(b)
+                    return record
                 } catch JSONScanError.invalid(let offset, let message) {
                     throw self.error(.invalidJSON, at: slice.start, "in CloudTrailEvent at its byte \(offset): \(message)")
                 }

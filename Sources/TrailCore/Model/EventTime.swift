@@ -111,6 +111,55 @@ public enum EventTime {
     /// The credentials `expiration` of STS responses: `Nov 29, 2018 4:31:59 AM` or
     /// `Nov 30, 2024, 8:43:17 PM` (UTC, any kind of space before the AM/PM); ISO 8601 is accepted too.
     public static func parseExpiration(_ text: String) -> Int64? {
+        var bytes = text
+        if let time = bytes.withUTF8({ parseISO($0) ?? parseClockTime($0) }) { return time }
+        return parseExpirationWords(text)
+    }
+
+    /// The usual shape, `Nov 29, 2018 4:31:59 AM`, read from its bytes without making strings; nil for
+    /// anything else, which `parseExpirationWords` reads (what this accepts, it reads alike).
+    static func parseClockTime(_ b: UnsafeBufferPointer<UInt8>) -> Int64? {
+        let n = b.count
+        var i = 0
+        func separators() -> Bool {
+            let start = i
+            while i < n, b[i] == UInt8(ascii: " ") || b[i] == UInt8(ascii: ",") { i += 1 }
+            return i > start
+        }
+        func number(_ minDigits: Int, _ maxDigits: Int) -> Int? {
+            let start = i
+            var value = 0
+            while i < n, i - start < maxDigits, b[i] >= 0x30, b[i] <= 0x39 {
+                value = value * 10 + Int(b[i] - 0x30)
+                i += 1
+            }
+            return i - start >= minDigits ? value : nil
+        }
+        func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") }
+        while i < n, isLetter(b[i]) { i += 1 }
+        guard i >= 3 else { return nil }
+        let name = (b[0] | 0x20, b[1] | 0x20, b[2] | 0x20)
+        guard let month = months.firstIndex(where: { m in
+            let u = Array(m.utf8)
+            return u[0] == name.0 && u[1] == name.1 && u[2] == name.2
+        }) else { return nil }
+        guard separators(), let day = number(1, 2), separators(), let year = number(4, 4), separators(),
+              var hour = number(1, 2), i < n, b[i] == UInt8(ascii: ":") else { return nil }
+        i += 1
+        guard let minute = number(2, 2), i < n, b[i] == UInt8(ascii: ":") else { return nil }
+        i += 1
+        guard let second = number(2, 2), separators(), i + 2 == n, (1...12).contains(hour),
+              b[i + 1] | 0x20 == UInt8(ascii: "m") else { return nil }
+        switch b[i] | 0x20 {
+        case UInt8(ascii: "a"): if hour == 12 { hour = 0 }
+        case UInt8(ascii: "p"): if hour != 12 { hour += 12 }
+        default: return nil
+        }
+        return make(year, month + 1, day, hour, minute, second)
+    }
+
+    /// `parseExpiration` of any other shape: words split on spaces, commas and no-break spaces.
+    static func parseExpirationWords(_ text: String) -> Int64? {
         if let iso = parseISO(text) { return iso }
         // Split on spaces, commas and the no-break spaces some locales use.
         let parts = text.split(whereSeparator: { $0 == " " || $0 == "," || $0 == "\u{202F}" || $0 == "\u{00A0}" })
