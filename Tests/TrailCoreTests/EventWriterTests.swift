@@ -214,3 +214,38 @@ extension BulkImportTests {
         #expect(try analyzedUpTo() == 125)
     }
 }
+
+@Suite struct RowBatchTests {
+    /// Every record of the real logs, as the importer packs it.
+    static func realRecords() throws -> [FramedRecord] {
+        try RealLogsTests.expected.filter(\.ok).flatMap { try readFile(Fixtures.realLogs.appendingPathComponent($0.path).path) }
+    }
+
+    @Test func aPackedCallerHashesAsTheStoredHashAndItsBytesTellCallersApart() throws {
+        let records = try Self.realRecords()
+        #expect(records.count > 500)
+        var batch = RowBatch()
+        for framed in records { batch.append(framed) }
+        var byHash: [Int64: [UInt8]] = [:]
+        for (i, framed) in records.enumerated() {
+            let row = batch.rows[i]
+            let caller = Caller(framed.record, own: IdentityRules.ownAttribution(framed.record))
+            // The hash stored in `callers.hash` (and computed by SQL's caller_hash) is unchanged.
+            #expect(row.callerHash == caller.storeHash, "\(framed.key)")
+            let bytes = Array(UnsafeBufferPointer(rebasing: batch.bytes.buffer[Int(row.callerStart)..<Int(row.callerEnd)]))
+            if let seen = byHash[row.callerHash] { #expect(seen == bytes, "\(framed.key)") }
+            byHash[row.callerHash] = bytes
+            // Each caller text value's span holds exactly its bytes.
+            let values = [caller.uiType, caller.principalId, caller.arn, caller.accessKeyId, caller.userName, caller.invokedBy,
+                          caller.onBehalfOf, caller.credentialId, caller.issuerArn, caller.federatedProvider,
+                          caller.sourceIdentity, caller.ownIdentity, caller.ownKind, caller.ownAttribution]
+            for (k, value) in values.enumerated() {
+                let span = batch.spans[Int(row.spans) + TextSlot.uiType.rawValue + k]
+                let text = span.count < 0 ? nil
+                    : String(decoding: UnsafeBufferPointer(rebasing: batch.bytes.buffer[Int(span.start)..<Int(span.start + span.count)]), as: UTF8.self)
+                #expect(text == value, "\(framed.key) slot \(k)")
+            }
+        }
+        #expect(byHash.count > 50)
+    }
+}

@@ -30,6 +30,8 @@ public struct Caller: Equatable, Sendable {
         "credential_id", "issuer_arn", "federated_provider", "session_created", "mfa_authenticated",
         "source_identity", "own_identity", "own_kind", "own_attribution",
     ]
+    /// Where `session_created` is in `columns`; `mfa_authenticated` follows. The other columns are text.
+    static let sessionCreatedColumn = 10
 
     public init() {}
 

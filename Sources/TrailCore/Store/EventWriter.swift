@@ -1,5 +1,6 @@
 // The importer's hot path into SQLite: one cached prepared statement, values bound in place.
 
+import Foundation
 import GRDB
 import GRDBSQLite
 
@@ -18,25 +19,6 @@ public enum EventKey {
     /// The next key to try after a collision.
     public static func probe(_ key: Int64) -> Int64 {
         Int64(bitPattern: UInt64(bitPattern: key) &+ 0x9E3779B97F4A7C15)
-    }
-}
-
-/// A record ready for the store: decoded and attributed on a worker thread.
-public struct ParsedRecord {
-    public var framed: FramedRecord
-    public var minted: Origin?
-    public var key: Int64
-    public var caller: Caller
-    public var callerHash: Int64
-
-    public init(_ framed: __owned FramedRecord) {
-        key = EventKey.hash(framed.key)
-        let own = IdentityRules.ownAttribution(framed.record)
-        minted = framed.record.errorCode == nil && framed.record.mint.accessKeyId != nil
-            ? IdentityRules.mintedOrigin(framed.record) : nil
-        caller = Caller(framed.record, own: own)
-        callerHash = caller.storeHash
-        self.framed = framed
     }
 }
 
@@ -62,16 +44,16 @@ struct Binder {
         index += 1
     }
 
-    /// Binds a string that stays alive and unchanged until the statement has been stepped: a field of
-    /// the record being written. A long one (a heap string: longer than Swift's 15-byte small strings)
-    /// is bound in place, without SQLite copying it; a short one is copied as by `text`.
-    mutating func stored(_ value: String?) {
-        guard let value, value.utf8.count > 15,
-              value.utf8.withContiguousStorageIfAvailable({ buffer in
-                  _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(buffer.baseAddress!).assumingMemoryBound(to: CChar.self),
-                                        Int32(buffer.count), nil)  // SQLITE_STATIC
-              }) != nil else {
-            return text(value)
+    /// Binds a text value of a batch in place (SQLITE_STATIC): the batch outlives the statement's step,
+    /// and `EventWriter.write` clears the bindings before the batch goes.
+    mutating func span(_ span: Span, in bytes: UnsafeBufferPointer<UInt8>) {
+        if span.count < 0 {
+            sqlite3_bind_null(statement, index)
+        } else if span.count == 0 {
+            sqlite3_bind_text(statement, index, "", 0, sqliteTransient)
+        } else {
+            let base = UnsafeRawPointer(bytes.baseAddress! + Int(span.start)).assumingMemoryBound(to: CChar.self)
+            sqlite3_bind_text(statement, index, base, span.count, nil)
         }
         index += 1
     }
@@ -140,9 +122,10 @@ final class EventWriter {
     private let insertCalls: Statement
     private let findCallers: Statement
     private let insertCaller: Statement
-    /// The callers met lately and their ids, by their stored hash. Bounded: a session's calls come close
+    /// The callers met lately and their ids, by their stored hash, with their canonical bytes to compare
+    /// (a crafted hash collision never merges two callers). Bounded: a session's calls come close
     /// together, and a miss costs one indexed look-up.
-    private var callers: [Int64: (caller: Caller, id: Int64)] = [:]
+    private var callers: [Int64: (bytes: [UInt8], id: Int64)] = [:]
     static let callerCacheSize = 8192
 
     /// Steps a raw statement that returns no rows, then resets it.
@@ -159,14 +142,40 @@ final class EventWriter {
         callers.removeAll(keepingCapacity: true)
     }
 
-    private func callerID(_ record: UnsafePointer<ParsedRecord>) throws -> Int64 {
-        if let cached = callers[record.pointee.callerHash], cached.caller == record.pointee.caller { return cached.id }
+    /// The canonical bytes of the caller on the current row of a raw statement (`Caller.columns` from `start`).
+    private static func callerBytes(_ statement: OpaquePointer, from start: Int32) -> PackedBytes {
+        let out = PackedBytes(capacity: 512)
+        for offset in Caller.columns.indices {
+            let i = start + Int32(offset)
+            let null = sqlite3_column_type(statement, i) == SQLITE_NULL
+            if offset == Caller.sessionCreatedColumn || offset == Caller.sessionCreatedColumn + 1 {
+                CallerBytes.int(null ? nil : sqlite3_column_int64(statement, i), into: out)
+            } else if null {
+                CallerBytes.text(nil, into: out)
+            } else {
+                // Read as text (what the importer stored), whatever its length: a NUL included.
+                let text = sqlite3_column_text(statement, i)
+                let count = Int(sqlite3_column_bytes(statement, i))
+                CallerBytes.text(UnsafeBufferPointer(start: text, count: text == nil ? 0 : count), into: out)
+            }
+        }
+        return out
+    }
+
+    private static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    }
+
+    private func callerID(_ row: PackedRow, _ bytes: UnsafeBufferPointer<UInt8>, _ spans: UnsafeBufferPointer<Span>) throws -> Int64 {
+        let caller = UnsafeBufferPointer(rebasing: bytes[Int(row.callerStart)..<Int(row.callerEnd)])
+        if let cached = callers[row.callerHash], cached.bytes.withUnsafeBufferPointer({ EventWriter.same($0, caller) }) { return cached.id }
         // Raw statements both ways: GRDB's text binding and reading stop at a NUL, which a field may hold.
         let find = findCallers.sqliteStatement
-        sqlite3_bind_int64(find, 1, record.pointee.callerHash)
+        sqlite3_bind_int64(find, 1, row.callerHash)
         var found: Int64?
         while found == nil, sqlite3_step(find) == SQLITE_ROW {
-            if Caller(statement: find, from: 1) == record.pointee.caller { found = sqlite3_column_int64(find, 0) }
+            let stored = EventWriter.callerBytes(find, from: 1)
+            if withExtendedLifetime(stored, { EventWriter.same(stored.buffer, caller) }) { found = sqlite3_column_int64(find, 0) }
         }
         sqlite3_reset(find)
         let id: Int64
@@ -175,17 +184,16 @@ final class EventWriter {
         } else {
             let statement = insertCaller.sqliteStatement
             var b = Binder(statement)
-            let c = record.pointee.caller
-            b.int(record.pointee.callerHash)
-            b.text(c.uiType); b.text(c.principalId); b.text(c.arn); b.text(c.accessKeyId); b.text(c.userName)
-            b.text(c.invokedBy); b.text(c.onBehalfOf); b.text(c.credentialId); b.text(c.issuerArn)
-            b.text(c.federatedProvider); b.int(c.sessionCreated); b.int(c.mfaAuthenticated); b.text(c.sourceIdentity)
-            b.text(c.ownIdentity); b.text(c.ownKind); b.text(c.ownAttribution)
+            b.int(row.callerHash)
+            let first = Int(row.spans) + TextSlot.uiType.rawValue
+            for slot in 0..<10 { b.span(spans[first + slot], in: bytes) }
+            b.int(row.sessionCreated); b.int(row.mfaAuthenticated)
+            for slot in 10..<14 { b.span(spans[first + slot], in: bytes) }
             try run(statement)
             id = sqlite3_last_insert_rowid(db.sqliteConnection)
         }
         if callers.count >= EventWriter.callerCacheSize { callers.removeAll(keepingCapacity: true) }
-        callers[record.pointee.callerHash] = (record.pointee.caller, id)
+        callers[row.callerHash] = (Array(caller), id)
         return id
     }
 
@@ -227,20 +235,21 @@ final class EventWriter {
     private var pendingCalls: [CallKey: CallTotals] = [:]
     static let pendingCallsLimit = 16_384
 
-    private func count(_ record: UnsafePointer<ParsedRecord>, callerID: Int64) {
+    private func count(_ row: PackedRow, callerID: Int64, ip: Span, account: Span, in bytes: UnsafeBufferPointer<UInt8>) {
         // A target-account copy may turn out to be a twin: the resolver counts those itself.
-        guard record.pointee.caller.uiType != "AWSAccount" else { return }
-        let r = record.pointer(to: \.framed.record)!
-        fileCalls[CallKey(caller: callerID, ip: r.pointee.sourceIPAddress), default: CallTotals()]
-            .add(time: r.pointee.eventTime, account: r.pointee.recipientAccountId ?? r.pointee.userIdentity.accountId)
+        guard !row.accountCopy else { return }
+        func string(_ span: Span) -> String? {
+            span.count < 0 ? nil : String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(span.start)..<Int(span.start + span.count)]), as: UTF8.self)
+        }
+        fileCalls[CallKey(caller: callerID, ip: string(ip)), default: CallTotals()].add(time: row.time, account: string(account))
     }
 
     /// The file was stored whole: its calls join the pending ones.
     func fileEnded() throws {
-        // A file's calls are few: its table starts small each time (iterating or clearing a table costs
-        // its capacity, not its count).
+        // A file's calls are few: its table keeps a small capacity from file to file (iterating or
+        // clearing a table costs its capacity, not its count; growing it again each time cost more).
         for (key, totals) in fileCalls { pendingCalls[key, default: CallTotals()].merge(totals) }
-        fileCalls = [:]
+        fileCalls.removeAll(keepingCapacity: fileCalls.capacity <= 256)
         if pendingCalls.count >= EventWriter.pendingCallsLimit { try flushCalls() }
     }
 
@@ -269,70 +278,69 @@ final class EventWriter {
 
     /// Stores one record; true if it was new.
     func write(_ p: ParsedRecord, fileID: Int64) throws -> Bool {
-        try withUnsafePointer(to: p) { try write($0, fileID: fileID) }
+        try write(p.batch, fileID: fileID) == 1
     }
 
-    /// Stores the record at `record` (read in place: a ParsedRecord holds some fifty strings, and a copy
-    /// would retain each); true if it was new.
-    func write(_ record: UnsafePointer<ParsedRecord>, fileID: Int64) throws -> Bool {
-        let callerID = try callerID(record)
-        // Fields read through pointers into the record: no copy of it, none of its strings retained.
-        let r = record.pointer(to: \.framed.record)!
-        let m = record.pointer(to: \.framed.record.mint)!
+    /// Stores a batch of records; returns how many were new.
+    func write(_ batch: RowBatch, fileID: Int64) throws -> Int {
+        var new = 0
+        try withExtendedLifetime(batch.bytes) {
+            let bytes = batch.bytes.buffer
+            try batch.spans.withUnsafeBufferPointer { spans in
+                for row in batch.rows where try write(row, bytes, spans, fileID: fileID) { new += 1 }
+            }
+        }
+        // The text was bound in place: no binding may outlive the batch.
+        sqlite3_clear_bindings(insert.sqliteStatement)
+        return new
+    }
+
+    private func write(_ row: PackedRow, _ bytes: UnsafeBufferPointer<UInt8>, _ spans: UnsafeBufferPointer<Span>, fileID: Int64) throws -> Bool {
+        let callerID = try callerID(row, bytes, spans)
         let statement = insert.sqliteStatement
+        let first = Int(row.spans)
+        @inline(__always) func slot(_ s: TextSlot) -> Span { spans[first + s.rawValue] }
         var b = Binder(statement)
-        b.int(record.pointee.key)
-        b.stored(record.pointee.framed.key)
-        b.int(r.pointee.eventTime)
-        b.stored(r.pointee.recipientAccountId ?? r.pointee.userIdentity.accountId)
-        b.stored(r.pointee.awsRegion)
-        b.stored(r.pointee.eventSource)
-        b.stored(r.pointee.eventName)
-        b.stored(r.pointee.eventType)
-        b.stored(r.pointee.errorCode)
-        b.stored(r.pointee.sourceIPAddress)
-        b.stored(r.pointee.userAgent)
-        b.stored(r.pointee.resource)
-        b.bool(r.pointee.readOnly)
-        b.stored(r.pointee.sharedEventID)
+        b.int(row.key)
+        b.span(slot(.eventID), in: bytes)
+        b.int(row.time)
+        for s in TextSlot.account.rawValue...TextSlot.resource.rawValue { b.span(spans[first + s], in: bytes) }
+        b.bool(row.readOnly)
+        b.span(slot(.sharedEventID), in: bytes)
         b.int(callerID)
-        b.stored(m.pointee.roleArn)
-        let roleName = m.pointee.roleArn.flatMap(ARN.roleName)
-        b.text(roleName)
-        b.text(roleName.flatMap(ARN.permissionSet))
-        b.stored(m.pointee.roleSessionName ?? m.pointee.federationName)
-        b.stored(m.pointee.accessKeyId)
-        b.int(m.pointee.expiration)
-        b.stored(m.pointee.assumedRoleId)
-        b.stored(m.pointee.assumedRoleArn ?? m.pointee.federatedUserArn)
-        b.stored(m.pointee.federatedUserArn)
-        b.stored(m.pointee.responseSourceIdentity ?? m.pointee.sourceIdentity)
-        b.stored(record.pointee.minted?.identity)
-        b.text(record.pointee.minted?.kind.rawValue)
-        b.stored(r.pointee.mfaUsed)
-        b.stored(r.pointee.consoleLoginResult)
-        b.stored(r.pointee.ssoRoleName)
-        b.stored(r.pointee.ssoAccountId)
+        for s in TextSlot.reqRoleArn.rawValue...TextSlot.mintedKey.rawValue { b.span(spans[first + s], in: bytes) }
+        b.int(row.mintedExpires)
+        for s in TextSlot.assumedRoleId.rawValue...TextSlot.ssoAccount.rawValue { b.span(spans[first + s], in: bytes) }
         b.int(fileID)
-        b.int(Int64(record.pointee.framed.offset))
-        b.int(Int64(record.pointee.framed.length))
-        b.int(Int64(record.pointee.framed.index))
-        b.bool(record.pointee.framed.embedded)
-        var key = record.pointee.key
+        b.int(row.offset)
+        b.int(row.length)
+        b.int(row.index)
+        b.bool(row.embedded)
+        let id = slot(.eventID)
+        let eventID = UnsafeBufferPointer(rebasing: bytes[Int(id.start)..<Int(id.start + id.count)])
+        var key = row.key
         for _ in 0..<64 {
             // An upsert that updates leaves the last rowid alone: zero before means "not inserted" after.
             sqlite3_set_last_insert_rowid(db.sqliteConnection, 0)
             try run(statement)
             if bulk || sqlite3_last_insert_rowid(db.sqliteConnection) != 0 {
-                count(record, callerID: callerID)
+                count(row, callerID: callerID, ip: slot(.sourceIP), account: slot(.account), in: bytes)
                 return true
             }
             // Stored already, or another id with the same hash: then try the next key.
-            let stored = try String.fetchOne(existing, arguments: [key])
-            if stored == nil || stored == record.pointee.framed.key { return false }
+            let find = existing.sqliteStatement
+            sqlite3_bind_int64(find, 1, key)
+            var same: Bool?
+            if sqlite3_step(find) == SQLITE_ROW {
+                let text = sqlite3_column_text(find, 0)
+                let count = Int(sqlite3_column_bytes(find, 0))
+                same = EventWriter.same(UnsafeBufferPointer(start: text, count: text == nil ? 0 : count), eventID)
+            }
+            sqlite3_reset(find)
+            if same ?? true { return false }
             key = EventKey.probe(key)
             sqlite3_bind_int64(statement, 1, key)
         }
-        throw DatabaseError(message: "too many event key collisions for \(record.pointee.framed.key)")
+        throw DatabaseError(message: "too many event key collisions for \(String(decoding: eventID, as: UTF8.self))")
     }
 }

@@ -17,9 +17,9 @@ public struct ImportSummary: Sendable, Equatable {
 
 /// What a worker hands the writer about one file.
 private enum FileMessage {
-    case batch([ParsedRecord])
+    case batch(RowBatch)
     /// The file's last records come with its end: one message fewer to hand over.
-    case end(last: [ParsedRecord], records: Int, digests: Int, bytes: Int64)
+    case end(last: RowBatch, records: Int, digests: Int, bytes: Int64)
     case failed(InputError)
 }
 
@@ -214,13 +214,8 @@ public final class Importer {
                     """, arguments: [file.path, file.size, file.mtime, Int64(Date().timeIntervalSince1970)])
                 let fileID = try Int64.fetchOne(db, sql: "SELECT id FROM files WHERE path = ?", arguments: [file.path])!
                 var fileNew = 0
-                func write(_ batch: [ParsedRecord]) throws {
-                    // By address: a record is read in place, not copied out with its strings retained.
-                    try batch.withUnsafeBufferPointer { records in
-                        for i in records.indices where try writer.write(records.baseAddress! + i, fileID: fileID) {
-                            fileNew += 1
-                        }
-                    }
+                func write(_ batch: RowBatch) throws {
+                    fileNew += try writer.write(batch, fileID: fileID)
                     sinceCommit += batch.count
                 }
                 loop: while true {
@@ -289,13 +284,12 @@ public final class Importer {
         do {
             let gzip = try GzipReader(path: file.path)
             let reader = RecordReader(source: gzip, path: file.path, maxRecordSize: options.maxRecordSize, strings: strings)
-            // Grown as records come (most files hold a few hundred), not reserved whole for each file.
-            var batch: [ParsedRecord] = []
+            var batch = RowBatch(expected: 64)
             while let framed = try reader.next() {
-                batch.append(ParsedRecord(framed))
-                if batch.count == options.batchSize {
+                batch.append(framed)
+                if batch.count == options.batchSize || batch.byteCount >= RowBatch.maxBytes {
                     channel.send(.batch(batch))
-                    batch = []
+                    batch = RowBatch(expected: options.batchSize)
                 }
             }
             channel.send(.end(last: batch, records: reader.recordCount, digests: reader.digestCount,
