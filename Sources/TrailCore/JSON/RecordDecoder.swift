@@ -45,6 +45,11 @@ struct RequestIdentifiers {
 
     /// The resource the request names, by the conventions of its service.
     func resource(eventSource: String?) -> String? {
+        // Most requests name none of these: then no service name is compared at all.
+        guard bucketName != nil || tableName != nil || functionName != nil || keyId != nil || secretId != nil
+                || name != nil || queueUrl != nil || topicArn != nil || logGroupName != nil || roleName != nil
+                || userName != nil || policyArn != nil || instanceId != nil || repositoryName != nil || roleArn != nil
+                || groupName != nil || trailName != nil else { return nil }
         switch eventSource {
         case "s3.amazonaws.com":
             if let bucketName {
