@@ -112,7 +112,7 @@ public struct RowBatch {
 
     /// A batch is handed over at this many bytes of text whatever its count: what keeps the spans'
     /// 32-bit offsets valid and memory bounded with large records.
-    static let maxBytes = 4 << 20
+    static let maxBytes = 1 << 20
 
     /// `expected`: the records it will likely hold, reserved at once.
     public init(expected: Int = 1) {
