@@ -16,6 +16,8 @@ struct SessionResolver {
             let top = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM event_rows") ?? 0
             guard top > watermark else { return }
             var clock = PhaseClock()
+            clock.traceSlowStatements(db)
+            defer { db.trace(options: [], nil) }
             // Many new events (a first import, a large one): the sessions' secondary indexes are built
             // again at the end, one sorted pass each, rather than updated row by row at every step.
             let rebuild = top - watermark >= max(watermark, rebuildIndexesFrom)
@@ -27,7 +29,7 @@ struct SessionResolver {
             clock.lap("  cross-account twins")
             try collectNewCalls(db, after: watermark)
             clock.lap("  new calls by caller")
-            let minted = try addMintedSessions(db, after: watermark)
+            let minted = try addMintedSessions(db, after: watermark, keys: watermark > 0 || !rebuild)
             clock.lap("  minted sessions")
             try addOrphanSessions(db)
             clock.lap("  orphan sessions")
@@ -88,8 +90,9 @@ struct SessionResolver {
     /// the caller's copy of a cross-account call wins over the target account's copy. Returns the keys
     /// inserted or changed, and of those the ones with calls stored before this run (their totals are
     /// recounted).
-    private func addMintedSessions(_ db: Database, after watermark: Int64) throws -> (recount: [String], changed: [String]) {
-        let keys = try String.fetchAll(db, sql: """
+    /// `keys`: whether the keys are wanted (a first import resolves everything again and recounts nothing).
+    private func addMintedSessions(_ db: Database, after watermark: Int64, keys wanted: Bool) throws -> (recount: [String], changed: [String]) {
+        let sql = """
             INSERT INTO sessions (access_key_id, minted_by, mint_copy, action, created, expires, role_arn, role_name,
                 permission_set, session_name, account, assumed_role_id, assumed_role_arn, source_identity,
                 source_ip, caller_key)
@@ -109,8 +112,12 @@ struct SessionResolver {
                 source_ip = excluded.source_ip, caller_key = excluded.caller_key
             WHERE sessions.minted_by IS NULL
                OR (sessions.mint_copy IS 'AWSAccount' AND excluded.mint_copy IS NOT 'AWSAccount')
-            RETURNING access_key_id
-            """, arguments: [watermark])
+            """
+        guard wanted else {
+            try db.execute(sql: sql, arguments: [watermark])
+            return ([], [])
+        }
+        let keys = try String.fetchAll(db, sql: sql + " RETURNING access_key_id", arguments: [watermark])
         guard watermark > 0 else { return ([], keys) }
         let recount = try keys.filter { key in
             try Bool.fetchOne(db, sql: "SELECT EXISTS (SELECT 1 FROM events WHERE access_key_id = ? AND id <= ?)",

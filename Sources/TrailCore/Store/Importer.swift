@@ -319,10 +319,20 @@ public final class Importer {
     }
 }
 
-/// Phase times on standard error when TRAIL_TIMING is set: the profile's first cut.
+/// Phase times on standard error when TRAIL_TIMING is set: the profile's first cut. TRAIL_TIMING=2 also
+/// times each statement of session resolution that takes over 5 ms.
 struct PhaseClock {
     let enabled = ProcessInfo.processInfo.environment["TRAIL_TIMING"] != nil
     var last = Date()
+
+    func traceSlowStatements(_ db: Database) {
+        guard ProcessInfo.processInfo.environment["TRAIL_TIMING"] == "2" else { return }
+        db.trace(options: .profile) { event in
+            guard case let .profile(statement, duration) = event, duration > 0.005 else { return }
+            let sql = statement.sql.split(whereSeparator: \.isWhitespace).joined(separator: " ")
+            FileHandle.standardError.write(Data(String(format: "timing:     %.3f s %@\n", duration, String(sql.prefix(150))).utf8))
+        }
+    }
 
     mutating func lap(_ name: String) {
         guard enabled else { return }

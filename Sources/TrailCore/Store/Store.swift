@@ -15,10 +15,26 @@ public final class Store {
         return "trail.db"
     }
 
-    /// `arn_account(arn)`: the account of an ARN, for the saved queries.
-    static let arnAccount = DatabaseFunction("arn_account", argumentCount: 1, pure: true) { values in
-        guard let arn = String.fromDatabaseValue(values[0]) else { return nil }
-        return ARN.account(arn)
+    /// `arn_account(arn)`: the account of an ARN, for the saved queries and the resolver (once per minted
+    /// session). Answered from SQLite's own bytes: no Swift string made, none returned (`ARN.account`'s
+    /// rules, on the same bytes).
+    static func addARNAccount(_ db: Database) {
+        let function: @convention(c) (OpaquePointer?, Int32, UnsafeMutablePointer<OpaquePointer?>?) -> Void = { context, _, arguments in
+            guard let value = arguments?[0], sqlite3_value_type(value) == SQLITE_TEXT, let text = sqlite3_value_text(value) else {
+                sqlite3_result_null(context)
+                return
+            }
+            let bytes = UnsafeBufferPointer(start: text, count: Int(sqlite3_value_bytes(value)))
+            guard let (fourth, fifth) = ARN.accountColons(bytes), fifth > fourth + 1 else {
+                sqlite3_result_null(context)
+                return
+            }
+            text.advanced(by: fourth + 1).withMemoryRebound(to: CChar.self, capacity: fifth - fourth - 1) {
+                sqlite3_result_text(context, $0, Int32(fifth - fourth - 1), sqliteTransient)
+            }
+        }
+        sqlite3_create_function_v2(db.sqliteConnection, "arn_account", 1, SQLITE_UTF8 | SQLITE_DETERMINISTIC, nil,
+                                   function, nil, nil, nil)
     }
 
     /// `github_repo(subject)`: the repository a GitHub Actions subject names (custom templates included).
@@ -80,7 +96,7 @@ public final class Store {
             // Sorts (index builds, GROUP BY) spill to temporary files rather than grow memory.
             try db.execute(sql: "PRAGMA temp_store = FILE")
             try db.execute(sql: "PRAGMA cache_size = -24576")
-            db.add(function: Store.arnAccount)
+            Store.addARNAccount(db)
             Store.addGitHubRepository(db)
             db.add(function: Store.githubContext)
             Caller.addSQLHash(db)
