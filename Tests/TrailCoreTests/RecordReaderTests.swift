@@ -18,6 +18,20 @@ import Testing
         ("records after other keys", #"{"foo":{"bar":[1,2]},"Records":[\#(record1),\#(record2)]}"#),
     ]
 
+    @Test func booleansAreReadAsLiteralsOrAsStringsInAnyCase() throws {
+        let cases: [(String, Bool?)] = [
+            ("true", true), ("false", false), (#""TRUE""#, true), (#""False""#, false), (#""tRuE""#, true),
+            (#""tr\u0075e""#, true), (#""yes""#, nil), ("1", nil), ("null", nil), (#""""#, nil), (#""truex""#, nil),
+            ("{}", nil), (#""TRU\u0045""#, true),
+        ]
+        for (value, expected) in cases {
+            let text = #"{"eventVersion":"1.08","eventID":"b","readOnly":\#(value),"userIdentity":{"sessionContext":{"attributes":{"mfaAuthenticated":\#(value)}}}}"#
+            let record = try readRecords(Array(text.utf8)).records[0].record
+            #expect(record.readOnly == expected, "\(value)")
+            #expect(record.userIdentity.mfaAuthenticated == expected, "\(value)")
+        }
+    }
+
     @Test(arguments: 0..<forms.count)
     func everyFormYieldsItsRecords(_ index: Int) throws {
         let (name, text) = Self.forms[index]

@@ -200,8 +200,28 @@ public enum RecordDecoder {
         return s
     }
 
+    /// `true` or `false`, as a literal or a string in any case; anything else is nil.
     static func readBool(_ c: inout JSONCursor) throws -> Bool? {
-        switch try readString(&c)?.lowercased() {
+        let b = try c.peek()
+        if b == UInt8(ascii: "t") || b == UInt8(ascii: "f") {
+            try c.skipValue()  // validated: only `true` or `false` begin so
+            return b == UInt8(ascii: "t")
+        }
+        guard b == UInt8(ascii: "\"") else {
+            try c.skipValue()
+            return nil
+        }
+        let s = try c.readString()
+        if !s.hasEscapes {
+            // ASCII letters fold to lower case with 0x20; "true" and "false" hold no other bytes.
+            func folded(_ word: StaticString) -> Bool {
+                guard s.count == word.utf8CodeUnitCount else { return false }
+                for i in 0..<s.count where c.base[s.start + i] | 0x20 != word.utf8Start[i] { return false }
+                return true
+            }
+            return folded("true") ? true : folded("false") ? false : nil
+        }
+        switch c.string(s, intern: false).lowercased() {
         case "true": return true
         case "false": return false
         default: return nil
