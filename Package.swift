@@ -21,6 +21,7 @@ let package = Package(
             name: "TrailCore",
             dependencies: [
                 "CZlib",
+                "CTrailSupport",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "GRDBSQLite", package: "GRDB.swift"),
             ],
@@ -28,7 +29,7 @@ let package = Package(
         .target(
             name: "CTrailSupport",
             path: "Sources/CTrailSupport",
-            linkerSettings: [.linkedLibrary("sqlite3")]),
+            linkerSettings: [.linkedLibrary("sqlite3"), .linkedLibrary("z")]),
         .executableTarget(
             name: "trail",
             dependencies: [

@@ -2,6 +2,8 @@
 
 import Foundation
 import Testing
+import CZlib
+import CTrailSupport
 @testable import TrailCore
 
 @Suite struct GzipReaderTests {
@@ -68,12 +70,44 @@ import Testing
         }
     }
 
-    @Test func aBadChecksumIsAnError() throws {
+    @Test func aBadChecksumOrLengthIsAnErrorAtTheTrailerInEveryMember() throws {
         let folder = TemporaryFolder()
-        var bytes = try gzip(sample(1000))
-        bytes[bytes.count - 6] ^= 0xFF  // inside the CRC32 trailer
-        let path = try folder.write("crc.gz", bytes)
-        #expect(throws: InputError.self) { _ = try readAll(path) }
+        let first = try gzip(sample(70_000))
+        for (member, position) in [(0, 6), (0, 2), (1, 6), (1, 2)] {
+            // Byte 6 from the end is in the CRC-32, byte 2 in the length; in the first member or the second.
+            var members = [first, try gzip(sample(1000))]
+            members[member][members[member].count - position] ^= 0x01
+            let path = try folder.write("crc-\(member)-\(position).gz", members[0] + members[1])
+            for chunk in [1, 7919, 1 << 20] {
+                do {
+                    _ = try readAll(path, chunk: chunk)
+                    Issue.record("no error: member \(member), byte -\(position)")
+                } catch let error as InputError {
+                    #expect(error.code == .corruptGzip)
+                    #expect(error.description.contains(position == 6 ? "incorrect data check" : "incorrect length check"))
+                    let trailer = (member == 0 ? first.count : members[0].count + members[1].count) - 8
+                    #expect(error.location?.offset == trailer + (position == 6 ? 0 : 4))
+                }
+            }
+        }
+    }
+
+    @Test func theCRCMatchesZlibsForEveryLengthAndAlignment() {
+        let data = sample(1 << 20)
+        data.withUnsafeBufferPointer { b in
+            var lengths = Array(0...300) + [1023, 1024, 1025, 4096 + 13, 65_536, 65_536 + 63]
+            lengths.append(b.count - 15)
+            for length in lengths {
+                for offset in [0, 1, 7, 8, 15] where offset + length <= b.count {
+                    let p = b.baseAddress! + offset
+                    let zlib = UInt32(crc32(0, p, UInt32(length)))
+                    #expect(trail_crc32(0, p, length) == zlib, "length \(length) offset \(offset)")
+                    // Continued from a previous value, as over a member read in pieces.
+                    let half = length / 3
+                    #expect(trail_crc32(trail_crc32(0, p, half), p + half, length - half) == zlib, "split \(length)")
+                }
+            }
+        }
     }
 
     @Test func corruptDeflateDataIsAnErrorNotACrash() throws {

@@ -1,4 +1,4 @@
-// Process-wide settings that Swift cannot reach: glibc's malloc and SQLite's global configuration.
+// Process-wide settings that Swift cannot reach (glibc's malloc, SQLite's global configuration), and the gzip CRC.
 #ifndef TRAIL_SUPPORT_H
 #define TRAIL_SUPPORT_H
 
@@ -9,3 +9,12 @@ void trail_limit_malloc_arenas(void);
 void trail_tune_sqlite(void);
 
 #endif
+
+#include <stdint.h>
+#include <stddef.h>
+
+/// CRC-32 as zlib's crc32 (gzip's), folded with PCLMULQDQ where the CPU has it.
+uint32_t trail_crc32(uint32_t crc, const unsigned char *buf, size_t len);
+
+/// 1 if `trail_crc32` folds with PCLMULQDQ on this machine.
+int trail_crc32_folds(void);
