@@ -110,6 +110,30 @@ import Testing
         }
     }
 
+    @Test func aBulkImportWritesWithoutTheLogWhenAloneAndLeavesTheStoreInWALMode() throws {
+        for otherConnection in [false, true] {
+            let folder = TemporaryFolder()
+            let paths = try tree(folder)
+            let t = try TestStore()
+            // Another connection on the store (a query running meanwhile): the mode cannot change.
+            let other = otherConnection ? try DatabaseQueue(path: t.store.path) : nil
+            _ = try other?.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM files") }
+            var options = ImportOptions()
+            options.bulk = true
+            var logSeen: [Bool] = []
+            let summary = try Importer(store: t.store, options: options).run(paths: paths, report: { _ in }) { _, _, _, _, _ in
+                logSeen.append(FileManager.default.fileExists(atPath: t.store.path + "-wal"))
+            }
+            #expect(summary.newRecords == 4, "other connection \(otherConnection)")
+            #expect(logSeen == Array(repeating: otherConnection, count: 3), "other connection \(otherConnection)")
+            let mode = try t.store.dbQueue.read { db in try String.fetchOne(db, sql: "PRAGMA journal_mode") }
+            #expect(mode == "wal")
+            #expect(!FileManager.default.fileExists(atPath: t.store.path + "-journal"))
+            let ids = try (other ?? t.store.dbQueue).read { db in try String.fetchAll(db, sql: "SELECT event_id FROM events ORDER BY event_id") }
+            #expect(ids == ["n-1", "n-2", "n-3", "old-1"])
+        }
+    }
+
     @Test func restoringTheKeyKeepsTheFirstCopyAndMovesACollidingId() throws {
         let t = try TestStore()
         try t.store.dbQueue.write { db in

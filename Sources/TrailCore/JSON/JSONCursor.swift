@@ -243,16 +243,20 @@ public struct JSONCursor {
         let n = count
         while true {
             // Fast path: plain printable ASCII, eight bytes at a time while none is a quote, a backslash, a
-            // control character or non-ASCII (the borrow tricks below can only flag more bytes, never fewer,
-            // and then the byte loop finds the one that matters).
+            // control character or non-ASCII. The borrow tricks below can flag more bytes than those, but
+            // only after (above, in a little-endian word) a byte that is one: the lowest flagged byte is the
+            // first that matters, and the scan goes straight to it.
             let ones: UInt64 = 0x0101_0101_0101_0101
             let high: UInt64 = 0x8080_8080_8080_8080
             while p + 8 <= n {
-                let w = UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self)
+                let w = UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
                 let quote = w ^ (ones &* 0x22)
                 let backslash = w ^ (ones &* 0x5C)
-                let special = ((w &- ones &* 0x20) & ~w) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | w
-                if special & high != 0 { break }
+                let special = (((w &- ones &* 0x20) & ~w) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | w) & high
+                if special != 0 {
+                    p += special.trailingZeroBitCount >> 3
+                    break
+                }
                 p += 8
             }
             while p < n {

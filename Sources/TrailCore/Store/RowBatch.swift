@@ -106,7 +106,7 @@ enum CallerBytes {
 
 /// A batch of records for the writer.
 public struct RowBatch {
-    let bytes = PackedBytes()
+    let bytes: PackedBytes
     var spans: [Span] = []
     var rows: [PackedRow] = []
 
@@ -116,6 +116,8 @@ public struct RowBatch {
 
     /// `expected`: the records it will likely hold, reserved at once.
     public init(expected: Int = 1) {
+        // About 700 bytes of text per record in CloudTrail's usual mix.
+        bytes = PackedBytes(capacity: max(1024, expected * 768))
         spans.reserveCapacity(expected * TextSlot.count)
         rows.reserveCapacity(expected)
     }

@@ -77,6 +77,34 @@ public final class Store {
         return GitHubSubject(subject)?.context
     }
 
+    /// Runs `body` (a large import) with the store in rollback-journal mode when `on`. In WAL mode every
+    /// page is written twice, to the log and then back into the database; a rollback journal keeps only
+    /// the old content of pages that existed before, and a large import writes mostly new ones (1 GB
+    /// benchmark: 5.3-5.7 s -> 4.8-4.9 s). `synchronous = FULL` meanwhile keeps each commit as safe as WAL's;
+    /// a process killed midway leaves a hot journal that the next opening rolls back. If another
+    /// connection holds the store, the mode cannot change, and the import runs in WAL mode as usual.
+    func bulkJournal<T>(_ on: Bool, _ body: () throws -> T) throws -> T {
+        guard on else { return try body() }
+        let switched = try dbQueue.writeWithoutTransaction { db -> Bool in
+            // Without waiting: another connection's lock just means staying in WAL mode.
+            sqlite3_busy_timeout(db.sqliteConnection, 0)
+            defer { sqlite3_busy_timeout(db.sqliteConnection, Store.busyTimeoutMilliseconds) }
+            guard (try? String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")) == "delete" else { return false }
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+            return true
+        }
+        guard switched else { return try body() }
+        defer {
+            try? dbQueue.writeWithoutTransaction { db in
+                try db.execute(sql: "PRAGMA journal_mode = WAL")
+                try db.execute(sql: "PRAGMA synchronous = NORMAL")
+            }
+        }
+        return try body()
+    }
+
+    static let busyTimeoutMilliseconds: Int32 = 30_000
+
     public init(path: String) throws {
         self.path = path
         // The store holds who did what: readable by its owner only, created so from the start.
@@ -85,7 +113,7 @@ public final class Store {
             if fd >= 0 { close(fd) }
         }
         var config = Configuration()
-        config.busyMode = .timeout(30)
+        config.busyMode = .timeout(Double(Store.busyTimeoutMilliseconds) / 1000)
         config.prepareDatabase { db in
             // Larger pages: fewer B-tree pages per row and fewer page writes (only takes on a new store).
             try db.execute(sql: "PRAGMA page_size = 16384")
