@@ -67,7 +67,9 @@ struct SessionResolver {
             SELECT caller_id, ip, SUM(calls) AS calls, MIN(first) AS first, MAX(last) AS last, MAX(account) AS account
             FROM (SELECT caller_id, ip, calls, first, last, account FROM pending_calls
                   UNION ALL
-                  SELECT caller_id, source_ip, 1, time, time, account FROM event_rows
+                  -- Through the callers' index whatever the statistics (the first import has none yet):
+                  -- a few target-account callers, where a scan would read every new event.
+                  SELECT caller_id, source_ip, 1, time, time, account FROM event_rows INDEXED BY events_caller
                   WHERE id > \(watermark) AND twin_of IS NULL
                     AND caller_id IN (SELECT id FROM callers WHERE ui_type = 'AWSAccount'))
             GROUP BY caller_id, ip;
