@@ -166,7 +166,7 @@ print("")
 
 let db = NSTemporaryDirectory() + "trail-bench-\(getpid()).db"
 func removeDB() {
-    for suffix in ["", "-wal", "-shm"] { try? FileManager.default.removeItem(atPath: db + suffix) }
+    for suffix in ["", "-wal", "-shm", "-journal"] { try? FileManager.default.removeItem(atPath: db + suffix) }
 }
 var best: Measure?
 var records = 0
