@@ -34,9 +34,27 @@ public enum EventKey {
 struct Binder {
     let statement: OpaquePointer
     var index: Int32 = 1
+    /// Where known, which parameters are NULL already: binding NULL again is skipped (most of a record's
+    /// columns are NULL, and each bind is a library call that releases the old value).
+    let nulls: NullParameters?
 
-    init(_ statement: OpaquePointer) {
+    init(_ statement: OpaquePointer, nulls: NullParameters? = nil) {
         self.statement = statement
+        self.nulls = nulls
+    }
+
+    @inline(__always)
+    private func bindNull() {
+        if let nulls {
+            if nulls.flags[Int(index)] { return }
+            nulls.flags[Int(index)] = true
+        }
+        sqlite3_bind_null(statement, index)
+    }
+
+    @inline(__always)
+    private func bound() {
+        nulls?.flags[Int(index)] = false
     }
 
     mutating func text(_ value: String?) {
@@ -56,12 +74,14 @@ struct Binder {
     /// and `EventWriter.write` clears the bindings before the batch goes.
     mutating func span(_ span: Span, in bytes: UnsafeBufferPointer<UInt8>) {
         if span.count < 0 {
-            sqlite3_bind_null(statement, index)
+            bindNull()
         } else if span.count == 0 {
             sqlite3_bind_text(statement, index, "", 0, sqliteTransient)
+            bound()
         } else {
             let base = UnsafeRawPointer(bytes.baseAddress! + Int(span.start)).assumingMemoryBound(to: CChar.self)
             sqlite3_bind_text(statement, index, base, span.count, nil)
+            bound()
         }
         index += 1
     }
@@ -76,12 +96,35 @@ struct Binder {
     }
 
     mutating func int(_ value: Int64?) {
-        if let value { sqlite3_bind_int64(statement, index, value) } else { sqlite3_bind_null(statement, index) }
+        if let value {
+            sqlite3_bind_int64(statement, index, value)
+            bound()
+        } else {
+            bindNull()
+        }
         index += 1
     }
 
     mutating func bool(_ value: Bool?) {
         int(value.map { $0 ? 1 : 0 })
+    }
+}
+
+/// Which parameters of a statement are NULL (all, after `sqlite3_clear_bindings`), by index from 1.
+final class NullParameters {
+    let flags: UnsafeMutableBufferPointer<Bool>
+
+    init(_ statement: OpaquePointer) {
+        flags = .allocate(capacity: Int(sqlite3_bind_parameter_count(statement)) + 1)
+        clear()
+    }
+
+    deinit { flags.deallocate() }
+
+    /// Clears the statement's bindings, and says so.
+    func clear(_ statement: OpaquePointer? = nil) {
+        if let statement { sqlite3_clear_bindings(statement) }
+        flags.initialize(repeating: true)
     }
 }
 
@@ -91,7 +134,8 @@ final class EventWriter {
     /// Bulk imports only: statements of 32 and of 8 records. A statement's run has a cost of its own (a
     /// cursor opened and closed per index, the halt and reset): one run per record cost about a fifth of
     /// the writer. (A file's records are stored together, and files hold a few hundred.)
-    private let insertMany: [(size: Int, statement: Statement)]
+    private let insertMany: [(size: Int, statement: Statement, nulls: NullParameters)]
+    private let insertNulls: NullParameters
 
     static let columns = [
         "event_key", "event_id", "time", "account", "region", "service", "action", "event_type", "error_code", "source_ip",
@@ -119,9 +163,13 @@ final class EventWriter {
             WHERE event_rows.file_id = excluded.file_id AND event_rows.event_id = excluded.event_id
             """)
         insertMany = try (bulk ? [32, 8] : []).map { size in
-            (size, try db.cachedStatement(sql: "INSERT INTO event_rows (\(names)) VALUES "
-                                            + Array(repeating: "(\(marks))", count: size).joined(separator: ", ")))
+            let statement = try db.cachedStatement(sql: "INSERT INTO event_rows (\(names)) VALUES "
+                                                   + Array(repeating: "(\(marks))", count: size).joined(separator: ", "))
+            sqlite3_clear_bindings(statement.sqliteStatement)
+            return (size, statement, NullParameters(statement.sqliteStatement))
         }
+        sqlite3_clear_bindings(insert.sqliteStatement)
+        insertNulls = NullParameters(insert.sqliteStatement)
         existing = try db.cachedStatement(sql: "SELECT event_id FROM event_rows WHERE event_key = ?")
         insertCalls = try db.cachedStatement(sql: """
             INSERT INTO pending_calls (caller_id, ip, calls, first, last, account) VALUES (?, ?, ?, ?, ?, ?)
@@ -300,16 +348,21 @@ final class EventWriter {
     /// Stores a batch of records; returns how many were new.
     func write(_ batch: RowBatch, fileID: Int64) throws -> Int {
         var new = 0
+        defer {
+            // The text was bound in place: no binding may outlive the batch, whatever happened.
+            insertNulls.clear(insert.sqliteStatement)
+            for (_, many, nulls) in insertMany { nulls.clear(many.sqliteStatement) }
+        }
         try withExtendedLifetime(batch.bytes) {
             let bytes = batch.bytes.buffer
             try batch.rows.withUnsafeBufferPointer { rows in
                 try batch.spans.withUnsafeBufferPointer { spans in
                     var i = 0
                     // A bulk import stores every record: many at a time, in one statement.
-                    for (size, many) in insertMany {
+                    for (size, many, nulls) in insertMany {
                         let statement = many.sqliteStatement
                         while i + size <= rows.count {
-                            var b = Binder(statement)
+                            var b = Binder(statement, nulls: nulls)
                             for row in rows[i..<(i + size)] {
                                 let callerID = try callerID(row, bytes, spans)
                                 bind(row, callerID: callerID, to: &b, bytes, spans, fileID: fileID)
@@ -324,9 +377,6 @@ final class EventWriter {
                 }
             }
         }
-        // The text was bound in place: no binding may outlive the batch.
-        sqlite3_clear_bindings(insert.sqliteStatement)
-        for (_, many) in insertMany { sqlite3_clear_bindings(many.sqliteStatement) }
         return new
     }
 
@@ -360,7 +410,7 @@ final class EventWriter {
     private func write(_ row: PackedRow, _ bytes: UnsafeBufferPointer<UInt8>, _ spans: UnsafeBufferPointer<Span>, fileID: Int64) throws -> Bool {
         let callerID = try callerID(row, bytes, spans)
         let statement = insert.sqliteStatement
-        var b = Binder(statement)
+        var b = Binder(statement, nulls: insertNulls)
         bind(row, callerID: callerID, to: &b, bytes, spans, fileID: fileID)
         let id = spans[Int(row.spans) + TextSlot.eventID.rawValue]
         let eventID = UnsafeBufferPointer(rebasing: bytes[Int(id.start)..<Int(id.start + id.count)])
