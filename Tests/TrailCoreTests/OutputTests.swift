@@ -196,6 +196,19 @@ import Testing
         #expect(!ARN.isGitHubProvider("arn:aws:iam::1:oidc-provider/gitlab.com"))
     }
 
+    @Test func substringsAreFoundAtTheirFirstPlaceWhateverPrecedesThem() {
+        func found(_ text: String) -> String? { ARN.firstRange(text, ":repo:").map { String(text[$0]) + "@" + String(text[..<$0.lowerBound]) } }
+        #expect(found(":repo:x") == ":repo:@")
+        #expect(found("a:repo:b:repo:") == ":repo:@a")
+        #expect(found("é☕:rep:repo:") == ":repo:@é☕:rep")
+        #expect(found("::repo") == nil)
+        #expect(found(":repo") == nil)
+        #expect(found("") == nil)
+        #expect(found("x:repo:") == ":repo:@x")
+        #expect(ARN.isGitHubProvider("token.actions.githubusercontent.com"))
+        #expect(!ARN.isGitHubProvider("token.actions.githubusercontent.co"))
+    }
+
     @Test func edgesOfARNsAreKeptExactly() {
         #expect(ARN.roleName("arn:aws:iam::123456789012:role/") == nil)
         #expect(ARN.roleName("arn:aws:sts::123456789012:assumed-role/") == nil)

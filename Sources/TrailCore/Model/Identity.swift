@@ -1,5 +1,11 @@
 // Identity kinds and the ARN helpers the identity rules rely on (SPEC §3).
 
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
 /// The kind of origin behind an event.
 public enum IdentityKind: String, Sendable, CaseIterable {
     case githubActions = "github-actions"
@@ -144,6 +150,23 @@ public enum ARN {
 
     static func firstRange(_ text: String, _ needle: StaticString) -> Range<String.Index>? {
         let n = needle.utf8CodeUnitCount
+        // On the string's bytes in place where it has them (a native string): memchr for the first byte,
+        // memcmp for the rest. Walking the UTF-8 view by index cost 2,500 instructions a search.
+        if let found = text.utf8.withContiguousStorageIfAvailable({ b -> Int? in
+            guard b.count >= n, n > 0, let base = b.baseAddress else { return nil }
+            var i = 0
+            while i + n <= b.count {
+                guard let hit = memchr(base + i, Int32(needle.utf8Start[0]), b.count - n + 1 - i) else { return nil }
+                let at = UnsafeRawPointer(hit) - UnsafeRawPointer(base)
+                if memcmp(hit, needle.utf8Start, n) == 0 { return at }
+                i = at + 1
+            }
+            return nil
+        }) {
+            guard let at = found else { return nil }
+            let start = text.utf8.index(text.utf8.startIndex, offsetBy: at)
+            return start..<text.utf8.index(start, offsetBy: n)
+        }
         let utf8 = text.utf8
         guard utf8.count >= n else { return nil }
         let first = needle.utf8Start[0]
