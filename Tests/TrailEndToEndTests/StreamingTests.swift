@@ -9,7 +9,7 @@ import TrailFixtures
     @Test func aSingle200MBRecordsArrayImportsInUnder100MiB() throws {
         let ws = Workspace()
         let path = ws.url.appendingPathComponent("one-big-file.json")
-        FileManager.default.createFile(atPath: path.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: path.path, contents: nil)
         let handle = try FileHandle(forWritingTo: path)
         let b = TrailBuilder(seed: 5)
         let creds = b.assumeRoleWithWebIdentity(time: 1_800_000_000, roleArn: "arn:aws:iam::111111111111:role/GitHubOIDC",

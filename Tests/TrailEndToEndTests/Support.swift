@@ -48,17 +48,23 @@ func trail(_ arguments: [String], in folder: URL, environment: [String: String] 
     process.standardError = err
     process.standardInput = FileHandle.nullDevice
     try process.run()
-    // Read both pipes while the process runs, so a large output cannot block it.
-    var outData = Data(), errData = Data()
+    // Read both pipes while the process runs, so a large output cannot block it. Each reader fills its
+    // own box; the group's wait orders those writes before the reads below.
+    let outData = Received(), errData = Received()
     let group = DispatchGroup()
     group.enter()
-    DispatchQueue.global().async { outData = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    DispatchQueue.global().async { outData.data = out.fileHandleForReading.readDataToEndOfFile(); group.leave() }
     group.enter()
-    DispatchQueue.global().async { errData = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
+    DispatchQueue.global().async { errData.data = err.fileHandleForReading.readDataToEndOfFile(); group.leave() }
     process.waitUntilExit()
     group.wait()
-    return RunResult(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
-                     stderr: String(decoding: errData, as: UTF8.self), stdoutBytes: Array(outData))
+    return RunResult(status: process.terminationStatus, stdout: String(decoding: outData.data, as: UTF8.self),
+                     stderr: String(decoding: errData.data, as: UTF8.self), stdoutBytes: Array(outData.data))
+}
+
+/// What one pipe delivered.
+private final class Received: @unchecked Sendable {
+    var data = Data()
 }
 
 /// A folder removed when the test ends.
