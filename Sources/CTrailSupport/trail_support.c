@@ -109,15 +109,17 @@ static uint32_t crc32_fold(const unsigned char *buf, size_t len, uint32_t crc) {
     return (uint32_t)_mm_extract_epi32(x1, 1);
 }
 
-static int has_clmul = -1;
+// Set once when the program loads, before any thread can ask (a lazy check was a data race).
+static int has_clmul = 0;
+
+__attribute__((constructor)) static void trail_crc32_detect(void) {
+    __builtin_cpu_init();
+    has_clmul = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
+}
 #endif
 
 uint32_t trail_crc32(uint32_t crc, const unsigned char *buf, size_t len) {
 #if defined(__x86_64__)
-    if (has_clmul < 0) {
-        __builtin_cpu_init();
-        has_clmul = __builtin_cpu_supports("pclmul") && __builtin_cpu_supports("sse4.1");
-    }
     if (has_clmul && len >= 64) {
         size_t chunk = len & ~(size_t)15;
         crc = ~crc32_fold(buf, chunk, ~crc);
@@ -130,7 +132,6 @@ uint32_t trail_crc32(uint32_t crc, const unsigned char *buf, size_t len) {
 
 int trail_crc32_folds(void) {
 #if defined(__x86_64__)
-    (void)trail_crc32(0, (const unsigned char *)"", 0);
     return has_clmul;
 #else
     return 0;

@@ -92,6 +92,18 @@ import CTrailSupport
         }
     }
 
+    @Test func theCRCFoldsWhereTheProcessorCan() throws {
+        // On Linux x86-64 the kernel lists the instructions the folding needs.
+        guard let info = try? String(contentsOfFile: "/proc/cpuinfo", encoding: .utf8),
+              let flags = info.split(separator: "\n").first(where: { $0.hasPrefix("flags") }) else { return }
+        let words = Set(flags.split(separator: " ").map(String.init))
+        #if arch(x86_64)
+        #expect(trail_crc32_folds() == (words.contains("pclmulqdq") && words.contains("sse4_1") ? 1 : 0))
+        #else
+        #expect(trail_crc32_folds() == 0)
+        #endif
+    }
+
     @Test func theCRCMatchesZlibsForEveryLengthAndAlignment() {
         let data = sample(1 << 20)
         data.withUnsafeBufferPointer { b in
