@@ -25,8 +25,14 @@ public struct JSONCursor {
     public var depth = 0
     public let maxDepth: Int
     public let isFinal: Bool
-    /// Where strings are interned, if anywhere (`string(_:)`).
-    public var strings: StringTable?
+    /// Where strings are interned, if anywhere (`string(_:)`). Unowned, so that the cursor is plain data:
+    /// a copy or a destruction of it costs no retain or release (callgrind counted 2.8 million of each for
+    /// 155,000 records). The table must outlive the cursor, as the reader that sets it does.
+    public var strings: StringTable? {
+        get { table?.takeUnretainedValue() }
+        set { table = newValue.map { Unmanaged.passUnretained($0) } }
+    }
+    private var table: Unmanaged<StringTable>?
 
     public init(base: UnsafePointer<UInt8>, count: Int, pos: Int = 0, isFinal: Bool, maxDepth: Int = 512) {
         self.base = base
@@ -355,7 +361,7 @@ public struct JSONCursor {
     public func string(_ slice: JSONStringSlice, intern: Bool = true) -> String {
         if !slice.hasEscapes {
             let bytes = UnsafeBufferPointer(start: base + slice.start, count: slice.count)
-            if intern, let strings { return strings.string(bytes) }
+            if intern, let table { return table._withUnsafeGuaranteedRef { $0.string(bytes) } }
             return String(decoding: bytes, as: UTF8.self)
         }
         return String(decoding: unescapedBytes(slice), as: UTF8.self)
