@@ -273,6 +273,24 @@ extension BulkImportTests {
         try RealLogsTests.expected.filter(\.ok).flatMap { try readFile(Fixtures.realLogs.appendingPathComponent($0.path).path) }
     }
 
+    @Test func theStoredCallerHashKeepsItsValues() {
+        // `callers.hash` is stored: these values, computed by the first version that stored them, must not
+        // change without a migration. Lengths around the 8-byte word, a NUL, non-ASCII, nil and numbers.
+        var caller = Caller()
+        #expect(caller.storeHash == -4026254748687107491)
+        caller.uiType = "AssumedRole"
+        caller.arn = "arn:aws:sts::111111111111:assumed-role/GitHubOIDC/GitHubActions"
+        caller.accessKeyId = "ASIA0000000000000001"
+        caller.principalId = "AROA:x"
+        caller.userName = "é\u{0}☕"
+        caller.sessionCreated = 1_800_000_000
+        caller.mfaAuthenticated = 0
+        caller.ownIdentity = "12345678"
+        caller.ownKind = "1234567"
+        caller.ownAttribution = ""
+        #expect(caller.storeHash == 4052156261225225209)
+    }
+
     @Test func aPackedCallerHashesAsTheStoredHashAndItsBytesTellCallersApart() throws {
         let records = try Self.realRecords()
         #expect(records.count > 500)

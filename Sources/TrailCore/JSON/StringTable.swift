@@ -58,8 +58,14 @@ func forEachWord(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (UInt64) -> Void) 
     let raw = UnsafeRawPointer(base)
     var i = 0
     while i + 8 <= bytes.count {
-        body(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self))
+        body(UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)))
         i += 8
+    }
+    let rest = bytes.count - i
+    guard rest > 0 else { return 0 }
+    if bytes.count >= 8 {
+        // The last word again, overlapping: its top `rest` bytes are the tail, in the same order.
+        return UInt64(littleEndian: raw.loadUnaligned(fromByteOffset: bytes.count - 8, as: UInt64.self)) >> UInt64(8 * (8 - rest))
     }
     var tail: UInt64 = 0
     var shift: UInt64 = 0
