@@ -3,8 +3,7 @@
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     var c = JSONCursor(base: data, count: size, isFinal: true)
-    if let decoded = try? RecordDecoder.decode(&c) {
-        let r = decoded.record
+    if let r = try? RecordDecoder.decode(&c) {
         _ = r.resource
         if let arn = r.userIdentity.arn {
             _ = ARN.account(arn)

@@ -38,9 +38,9 @@ import TrailFixtures
         }
         let t = try TestStore()
         try t.store.dbQueue.write { db in
-            try EventWriter(db: db).write(try record("a", user: #"ev\u0000e"#), fileID: 1)
-            try EventWriter(db: db).write(try record("b", user: #"ev\u0000e"#), fileID: 1)  // a new writer: an empty cache
-            try EventWriter(db: db).write(try record("c", user: "eve"), fileID: 1)
+            _ = try EventWriter(db: db).write(try record("a", user: #"ev\u0000e"#), fileID: 1)
+            _ = try EventWriter(db: db).write(try record("b", user: #"ev\u0000e"#), fileID: 1)  // a new writer: an empty cache
+            _ = try EventWriter(db: db).write(try record("c", user: "eve"), fileID: 1)
         }
         let rows = try t.store.dbQueue.read { db in
             try Row.fetchAll(db, sql: "SELECT length(CAST(user_name AS BLOB)) AS bytes, caller_id FROM events ORDER BY id")

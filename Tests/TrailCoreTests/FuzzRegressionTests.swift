@@ -49,8 +49,8 @@ import Testing
         bytes.withUnsafeMutableBufferPointer { b in
             guard let base = b.baseAddress else { return }
             var c = JSONCursor(base: UnsafePointer(base), count: b.count, isFinal: true)
-            if let decoded = try? RecordDecoder.decode(&c), let arn = decoded.record.userIdentity.arn {
-                _ = (ARN.account(arn), ARN.roleName(arn), ARN.sessionName(arn), IdentityRules.ownAttribution(decoded.record))
+            if let decoded = try? RecordDecoder.decode(&c), let arn = decoded.userIdentity.arn {
+                _ = (ARN.account(arn), ARN.roleName(arn), ARN.sessionName(arn), IdentityRules.ownAttribution(decoded))
             }
         }
     }

@@ -14,14 +14,6 @@ public struct ObjectMarks {
     public var isWrapper = false
 }
 
-/// A decoded object: its record and marks.
-public struct DecodedObject {
-    public var record = EventRecord()
-    public var isRecord = false
-    public var isDigest = false
-    public var isWrapper = false
-}
-
 /// Identifiers found in `requestParameters`, from which a resource is named.
 struct RequestIdentifiers {
     var bucketName: String?
@@ -84,13 +76,10 @@ struct RequestIdentifiers {
 
 public enum RecordDecoder {
     /// Decodes the object at the cursor. Throws `.needMore` if the buffer ends inside it.
-    public static func decode(_ c: inout JSONCursor) throws -> DecodedObject {
-        var out = DecodedObject()
-        let marks = try decode(&c, into: &out.record)
-        out.isRecord = marks.isRecord
-        out.isDigest = marks.isDigest
-        out.isWrapper = marks.isWrapper
-        return out
+    public static func decode(_ c: inout JSONCursor) throws -> EventRecord {
+        var record = EventRecord()
+        _ = try decode(&c, into: &record)
+        return record
     }
 
     /// Decodes the object at the cursor into `record`, which the caller owns: the importer's path, where

@@ -107,6 +107,7 @@ public enum EventTime {
     }
 
     private static let months = ["jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"]
+    private static let monthCodes = months.map { m in m.utf8.reduce(0) { $0 << 8 | Int($1) } }
 
     /// The credentials `expiration` of STS responses: `Nov 29, 2018 4:31:59 AM` or
     /// `Nov 30, 2024, 8:43:17 PM` (UTC, any kind of space before the AM/PM); ISO 8601 is accepted too.
@@ -138,11 +139,9 @@ public enum EventTime {
         func isLetter(_ c: UInt8) -> Bool { (c | 0x20) >= UInt8(ascii: "a") && (c | 0x20) <= UInt8(ascii: "z") }
         while i < n, isLetter(b[i]) { i += 1 }
         guard i >= 3 else { return nil }
-        let name = (b[0] | 0x20, b[1] | 0x20, b[2] | 0x20)
-        guard let month = months.firstIndex(where: { m in
-            let u = Array(m.utf8)
-            return u[0] == name.0 && u[1] == name.1 && u[2] == name.2
-        }) else { return nil }
+        // The three letters, lower-cased, as one number compared with the months' (no string made).
+        let name = Int(b[0] | 0x20) << 16 | Int(b[1] | 0x20) << 8 | Int(b[2] | 0x20)
+        guard let month = monthCodes.firstIndex(of: name) else { return nil }
         guard separators(), let day = number(1, 2), separators(), let year = number(4, 4), separators(),
               var hour = number(1, 2), i < n, b[i] == UInt8(ascii: ":") else { return nil }
         i += 1

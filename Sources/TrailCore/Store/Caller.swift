@@ -55,24 +55,6 @@ public struct Caller: Equatable, Sendable {
         ownAttribution = own?.1.rawValue
     }
 
-    /// The caller on the current row of a raw statement, its columns in `columns` order from `start`.
-    init(statement: OpaquePointer, from start: Int32) {
-        var i = start
-        func text() -> String? {
-            defer { i += 1 }
-            guard sqlite3_column_type(statement, i) != SQLITE_NULL, let bytes = sqlite3_column_text(statement, i) else { return nil }
-            return String(decoding: UnsafeBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(statement, i))), as: UTF8.self)
-        }
-        func int() -> Int64? {
-            defer { i += 1 }
-            return sqlite3_column_type(statement, i) == SQLITE_NULL ? nil : sqlite3_column_int64(statement, i)
-        }
-        uiType = text(); principalId = text(); arn = text(); accessKeyId = text(); userName = text()
-        invokedBy = text(); onBehalfOf = text(); credentialId = text(); issuerArn = text()
-        federatedProvider = text(); sessionCreated = int(); mfaAuthenticated = int(); sourceIdentity = text()
-        ownIdentity = text(); ownKind = text(); ownAttribution = text()
-    }
-
     /// The stored `callers.hash` (`StoreHasher`) over the columns, each tagged with its type and length so
     /// that no two different callers feed the same words. Only narrows a look-up: rows are compared whole.
     public var storeHash: Int64 {

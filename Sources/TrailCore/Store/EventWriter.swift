@@ -11,10 +11,8 @@ let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
 /// (`probe`), so a collision never merges two records.
 public enum EventKey {
     public static func hash(_ id: String) -> Int64 {
-        if let h = id.utf8.withContiguousStorageIfAvailable(hash) { return h }
-        var h: UInt64 = 0xcbf29ce484222325
-        for byte in id.utf8 { h = (h ^ UInt64(byte)) &* 0x100000001b3 }
-        return Int64(bitPattern: h)
+        var id = id
+        return id.withUTF8(hash)
     }
 
     /// The same hash over bytes in place (a loop over a string's UTF-8 view cost ten times more).
@@ -299,13 +297,14 @@ final class EventWriter {
     private var pendingCalls: [CallKey: CallTotals] = [:]
     static let pendingCallsLimit = 16_384
 
-    private func count(_ row: PackedRow, callerID: Int64, ip: Span, account: Span, in bytes: UnsafeBufferPointer<UInt8>) {
+    private func count(_ row: PackedRow, callerID: Int64, _ bytes: UnsafeBufferPointer<UInt8>, _ spans: UnsafeBufferPointer<Span>) {
         // A target-account copy may turn out to be a twin: the resolver counts those itself.
         guard !row.accountCopy else { return }
-        func string(_ span: Span) -> String? {
-            span.count < 0 ? nil : String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(span.start)..<Int(span.start + span.count)]), as: UTF8.self)
+        func string(_ slot: TextSlot) -> String? {
+            let span = spans[Int(row.spans) + slot.rawValue]
+            return span.count < 0 ? nil : String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(span.start)..<Int(span.start + span.count)]), as: UTF8.self)
         }
-        fileCalls[CallKey(caller: callerID, ip: string(ip)), default: CallTotals()].add(time: row.time, account: string(account))
+        fileCalls[CallKey(caller: callerID, ip: string(.sourceIP)), default: CallTotals()].add(time: row.time, account: string(.account))
     }
 
     /// The file was stored whole: its calls join the pending ones.
@@ -400,11 +399,6 @@ final class EventWriter {
         b.int(row.length)
         b.int(row.index)
         b.bool(row.embedded)
-    }
-
-    private func count(_ row: PackedRow, callerID: Int64, _ bytes: UnsafeBufferPointer<UInt8>, _ spans: UnsafeBufferPointer<Span>) {
-        count(row, callerID: callerID, ip: spans[Int(row.spans) + TextSlot.sourceIP.rawValue],
-              account: spans[Int(row.spans) + TextSlot.account.rawValue], in: bytes)
     }
 
     private func write(_ row: PackedRow, _ bytes: UnsafeBufferPointer<UInt8>, _ spans: UnsafeBufferPointer<Span>, fileID: Int64) throws -> Bool {
