@@ -242,6 +242,41 @@ extension BulkImportTests {
 }
 
 @Suite struct ImporterTests {
+    @Test(arguments: [false, true])
+    func aFileThatFailsAfterSomeOfItsRecordsWereWrittenLeavesNothingBehind(bulk: Bool) throws {
+        let folder = TemporaryFolder()
+        func records(_ name: String, _ count: Int, user: String) -> [String] {
+            (0..<count).map { i in
+                #"{"eventVersion":"1.08","eventID":"\#(name)-\#(i)","eventTime":"2026-11-01T00:00:00Z","eventName":"A","#
+                    + #""sourceIPAddress":"10.0.0.\#(i % 7)","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/\#(user)\#(i % 5)","accessKeyId":"AKIA\#(user)\#(i % 5)"}}"#
+            }
+        }
+        // Good files around one that breaks after 100 records: with batches of 16, several of its batches
+        // are written before its error comes.
+        try folder.write("a.json", "[" + records("a", 40, user: "good").joined(separator: ",") + "]")
+        try folder.write("b.json", "[" + records("b", 100, user: "bad").joined(separator: ",") + ",{\"eventID\":")
+        try folder.write("c.json", "[" + records("c", 40, user: "good").joined(separator: ",") + "]")
+        let t = try TestStore()
+        var options = ImportOptions()
+        options.batchSize = 16
+        options.bulk = bulk
+        options.workers = 1
+        var errors: [InputError] = []
+        let summary = try Importer(store: t.store, options: options).run(paths: [folder.path], report: { errors.append($0) })
+        #expect(errors.count == 1 && errors.first?.path.hasSuffix("b.json") == true)
+        #expect(summary.newRecords == 80 && summary.failed == 1)
+        let (paths, badEvents, badCallers, sessions, joined) = try t.store.dbQueue.read { db in
+            (try String.fetchAll(db, sql: "SELECT path FROM files ORDER BY path").map { ($0 as NSString).lastPathComponent },
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events WHERE event_id LIKE 'b-%'"),
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM callers WHERE arn LIKE '%user/bad%'"),
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sessions"),
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM events e JOIN callers c ON c.id = e.caller_id"))
+        }
+        #expect(paths == ["a.json", "c.json"])
+        #expect(badEvents == 0 && badCallers == 0 && sessions == 0)
+        #expect(joined == 80)
+    }
+
     @Test func plannerStatisticsAreGatheredFirstThenOnlyOnceTheStoreHasGrownByATenth() throws {
         let folder = TemporaryFolder()
         func file(_ name: String, _ count: Int) throws -> String {
