@@ -211,9 +211,10 @@ struct SessionResolver {
         try db.execute(sql: """
             UPDATE sessions SET first_ip = (SELECT e.source_ip FROM events e WHERE \(Self.signedBy("sessions"))
                                            ORDER BY e.time, e.event_id LIMIT 1)
-            WHERE minted_by IS NULL AND calls > 0
-              AND access_key_id IN (SELECT c.access_key_id FROM temp.new_calls n JOIN callers c ON c.id = n.caller_id
-                                    WHERE c.access_key_id IS NOT NULL)
+            WHERE id IN (SELECT s.id FROM sessions s
+                         WHERE s.minted_by IS NULL AND s.calls > 0
+                           AND EXISTS (SELECT 1 FROM callers c JOIN temp.new_calls n ON n.caller_id = c.id
+                                       WHERE c.access_key_id = s.access_key_id))
             """)
         // Likewise an orphan's sourceIdentity, which any of its calls may carry.
         try db.execute(sql: """
@@ -225,10 +226,12 @@ struct SessionResolver {
             """)
     }
 
-    /// The target account's copy of a cross-account call points at the caller's copy.
+    /// The target account's copy of a cross-account call points at the caller's copy. Through the shared
+    /// ids' partial index whatever the statistics: a first import has none yet, and scanned every event
+    /// (0.2 s of 0.02 s at 772,645 events).
     private func linkTwins(_ db: Database) throws {
         try db.execute(sql: """
-            UPDATE event_rows SET twin_of = (
+            UPDATE event_rows INDEXED BY events_shared SET twin_of = (
                 SELECT o.id FROM event_rows o JOIN callers oc ON oc.id = o.caller_id
                 WHERE o.shared_event_id = event_rows.shared_event_id AND o.id != event_rows.id
                   AND COALESCE(oc.ui_type, '') != 'AWSAccount'
