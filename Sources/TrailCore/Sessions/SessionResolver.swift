@@ -329,16 +329,16 @@ struct SessionResolver {
                                   kind = 'unknown', attribution = 'inferred', done = 1
             WHERE done = 0;
 
-            UPDATE sessions SET identity = r.identity, kind = r.kind, attribution = r.attribution, chain = r.chain
-            FROM resolution AS r
+            -- The repository of a GitHub Actions origin comes with it, in the same pass.
+            UPDATE sessions SET identity = r.identity, kind = r.kind, attribution = r.attribution, chain = r.chain,
+                                repo = r.repo
+            FROM (SELECT *, CASE WHEN kind = 'github-actions' THEN github_repo(identity) END AS repo FROM resolution) AS r
             WHERE sessions.id = r.id
               AND (sessions.identity IS NOT r.identity OR sessions.kind IS NOT r.kind
-                   OR sessions.attribution IS NOT r.attribution OR sessions.chain IS NOT r.chain);
+                   OR sessions.attribution IS NOT r.attribution OR sessions.chain IS NOT r.chain
+                   OR sessions.repo IS NOT r.repo);
 
             DROP TABLE temp.resolution;
-
-            UPDATE sessions AS s SET repo = CASE WHEN kind = 'github-actions' THEN github_repo(identity) END
-            WHERE \(dirty) AND repo IS NOT (CASE WHEN kind = 'github-actions' THEN github_repo(identity) END);
             DROP TABLE temp.dirty;
             """)
     }
