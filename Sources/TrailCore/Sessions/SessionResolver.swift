@@ -11,50 +11,53 @@ struct SessionResolver {
 
     /// Brings the store's links up to date with every record stored since the last run.
     func resolve() throws {
-        try store.dbQueue.write { db in
-            let watermark = try Schema.metaInteger(db, "resolved_upto") ?? 0
-            let top = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM event_rows") ?? 0
-            guard top > watermark else { return }
-            var clock = PhaseClock()
-            clock.traceSlowStatements(db)
-            defer { db.trace(options: [], nil) }
-            // Many new events (a first import, a large one): the sessions' secondary indexes are built
-            // again at the end, one sorted pass each, rather than updated row by row at every step.
-            let rebuild = top - watermark >= max(watermark, rebuildIndexesFrom)
-            let sessionsBefore = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM sessions") ?? 0
-            if rebuild {
-                for index in Self.sessionIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)") }
-            }
-            try linkTwins(db)
-            clock.lap("  cross-account twins")
-            try collectNewCalls(db, after: watermark)
-            clock.lap("  new calls by caller")
-            let minted = try addMintedSessions(db, after: watermark, keys: watermark > 0 || !rebuild)
-            clock.lap("  minted sessions")
-            try addOrphanSessions(db)
-            clock.lap("  orphan sessions")
-            try updateTotals(db, recount: minted.recount)
-            clock.lap("  session totals")
-            // Identity Center's newer events name only a user id; a record that names both teaches us the name.
-            try db.execute(sql: """
-                INSERT OR REPLACE INTO sso_names (user_id, user_name)
-                SELECT on_behalf_of, user_name FROM callers
-                WHERE id IN (SELECT caller_id FROM temp.new_calls)
-                  AND ui_type = 'IdentityCenterUser' AND on_behalf_of IS NOT NULL AND user_name IS NOT NULL
-                """)
-            try db.execute(sql: "DROP TABLE temp.new_calls")
-            // A large run resolves every session again; a small one only those it added or changed and
-            // the sessions they minted, at any depth.
-            try resolveOrigins(db, only: rebuild ? nil : (after: sessionsBefore, changed: minted.changed))
-            clock.lap("  origins")
-            try Self.rollUpRoles(db)
-            clock.lap("  role totals")
-            if rebuild {
-                for index in Self.sessionIndexes { try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(index.name) \(index.definition)") }
-                clock.lap("  session indexes")
-            }
-            try Schema.setMeta(db, "resolved_upto", top)
+        try store.dbQueue.write { db in try resolve(db) }
+    }
+
+    /// The same, in a transaction the caller holds (a bulk import's last, with its index builds).
+    func resolve(_ db: Database) throws {
+        let watermark = try Schema.metaInteger(db, "resolved_upto") ?? 0
+        let top = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM event_rows") ?? 0
+        guard top > watermark else { return }
+        var clock = PhaseClock()
+        clock.traceSlowStatements(db)
+        defer { db.trace(options: [], nil) }
+        // Many new events (a first import, a large one): the sessions' secondary indexes are built
+        // again at the end, one sorted pass each, rather than updated row by row at every step.
+        let rebuild = top - watermark >= max(watermark, rebuildIndexesFrom)
+        let sessionsBefore = try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM sessions") ?? 0
+        if rebuild {
+            for index in Self.sessionIndexes { try db.execute(sql: "DROP INDEX IF EXISTS \(index.name)") }
         }
+        try linkTwins(db)
+        clock.lap("  cross-account twins")
+        try collectNewCalls(db, after: watermark)
+        clock.lap("  new calls by caller")
+        let minted = try addMintedSessions(db, after: watermark, keys: watermark > 0 || !rebuild)
+        clock.lap("  minted sessions")
+        try addOrphanSessions(db)
+        clock.lap("  orphan sessions")
+        try updateTotals(db, recount: minted.recount)
+        clock.lap("  session totals")
+        // Identity Center's newer events name only a user id; a record that names both teaches us the name.
+        try db.execute(sql: """
+            INSERT OR REPLACE INTO sso_names (user_id, user_name)
+            SELECT on_behalf_of, user_name FROM callers
+            WHERE id IN (SELECT caller_id FROM temp.new_calls)
+              AND ui_type = 'IdentityCenterUser' AND on_behalf_of IS NOT NULL AND user_name IS NOT NULL
+            """)
+        try db.execute(sql: "DROP TABLE temp.new_calls")
+        // A large run resolves every session again; a small one only those it added or changed and
+        // the sessions they minted, at any depth.
+        try resolveOrigins(db, only: rebuild ? nil : (after: sessionsBefore, changed: minted.changed))
+        clock.lap("  origins")
+        try Self.rollUpRoles(db)
+        clock.lap("  role totals")
+        if rebuild {
+            for index in Self.sessionIndexes { try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(index.name) \(index.definition)") }
+            clock.lap("  session indexes")
+        }
+        try Schema.setMeta(db, "resolved_upto", top)
     }
 
     /// The calls stored since the last run, by caller and source address: what the totals and the
