@@ -1,14 +1,31 @@
-// Records are made on reader threads and freed on the writer's: with an arena per thread, glibc keeps
-// the freed memory in arenas that the writer never reuses, and the peak grows with contention.
+#define _GNU_SOURCE
 #include "trail_support.h"
+#include <fcntl.h>
+#include <unistd.h>
 #include <sqlite3.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
 
+// Records are made on reader threads and freed on the writer's: with an arena per thread, glibc keeps
+// the freed memory in arenas that the writer never reuses, and the peak grows with contention.
 void trail_limit_malloc_arenas(void) {
 #if defined(__GLIBC__)
     mallopt(M_ARENA_MAX, 2);
+#endif
+}
+
+// A large import's store is mostly new pages, dirty in the page cache until its commit syncs them: the
+// disk sits idle while the import computes, then the commit waits for all of it. Started early, the
+// write-out overlaps the work that follows.
+void trail_start_writeback(const char *path) {
+#if defined(__linux__)
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return;
+    sync_file_range(fd, 0, 0, SYNC_FILE_RANGE_WRITE);
+    close(fd);
+#else
+    (void)path;
 #endif
 }
 

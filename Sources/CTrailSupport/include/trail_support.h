@@ -14,6 +14,10 @@ void trail_tune_sqlite(void);
 #include <stddef.h>
 
 /// CRC-32 as zlib's crc32 (gzip's), folded with PCLMULQDQ where the CPU has it.
+/// Starts writing the file's dirty pages to disk without waiting (Linux `sync_file_range`); elsewhere,
+/// or if the file cannot be opened, does nothing.
+void trail_start_writeback(const char *path);
+
 uint32_t trail_crc32(uint32_t crc, const unsigned char *buf, size_t len);
 
 /// 1 if `trail_crc32` folds with PCLMULQDQ on this machine.

@@ -317,11 +317,14 @@ public final class Importer {
                     try db.execute(sql: "BEGIN IMMEDIATE")
                     inTransaction = true
                 }
+                store.startWriteback()
                 try Schema.restoreEventIndexes(db)
+                store.startWriteback()
                 summary.newRecords = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event_rows") ?? 0) - storedBefore
                 clock.lap("remove duplicates and build indexes")
                 try SessionResolver(store: store, rebuildIndexesFrom: options.sessionIndexRebuild).resolve(db)
                 clock.lap("resolve sessions")
+                store.startWriteback()
                 if summary.newRecords > 0 {
                     try Importer.analyzeIfGrown(db)
                     clock.lap("planner statistics")

