@@ -1,4 +1,4 @@
-// `trail import`: files read in parallel on all cores, one writer, one savepoint per file.
+// `trail import`: files read in parallel on all cores, one writer; a file stored whole or not at all.
 
 import Foundation
 import GRDB
