@@ -162,7 +162,7 @@ final class EventWriter {
             """)
         // `OR FAIL`: a statement that stores several rows and may abort on a constraint (every NOT NULL
         // column can) makes SQLite copy each page it touches to a statement journal first, to undo only
-        // that statement: 1.7 GB of temporary-file writes over the 1 GB benchmark. A failure here (none
+        // that statement: 2.4 GB of temporary-file writes over the 1 GB benchmark. A failure here (none
         // is expected: no value bound is NULL where NULL is refused) fails the whole import anyway.
         insertMany = try (bulk ? [32, 8] : []).map { size in
             let statement = try db.cachedStatement(sql: "INSERT OR FAIL INTO event_rows (\(names)) VALUES "
