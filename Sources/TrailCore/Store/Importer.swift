@@ -311,6 +311,9 @@ public final class Importer {
                 progress?(filesDone, todo.count, summary.records, bytesDone, totalBytes)
             }
             clock.lap("read and store")
+            // A bulk import ends in its last transaction: duplicates removed and indexes built, sessions
+            // resolved, statistics gathered, one commit. Each single-threaded step starts with the store's
+            // write-out handed to another thread, so that the commit has little left to sync.
             if bulk {
                 try writer.flushCalls()
                 if !inTransaction {
