@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 #include <sqlite3.h>
+#include <zlib.h>
 #if defined(__GLIBC__)
 #include <malloc.h>
 #endif
@@ -40,10 +41,6 @@ void trail_tune_sqlite(void) {
 // carry-less multiplication (Intel, "Fast CRC Computation for Generic Polynomials Using PCLMULQDQ",
 // 2009; the constants are those of its bit-reflected CRC-32 example, as zlib-ng and Chromium use them);
 // anything shorter, and other machines, go through zlib's crc32.
-#include <zlib.h>
-#include <stdint.h>
-#include <stddef.h>
-
 #if defined(__x86_64__)
 #include <immintrin.h>
 

@@ -235,9 +235,9 @@ struct SessionResolver {
     }
 
     /// The target account's copy of a cross-account call points at the caller's copy. Through the shared
-    /// ids' partial index whatever the statistics: a first import has none yet, and scanned every event
-    /// (0.2 s of 0.02 s at 772,645 events). Later runs look only at the shared ids of the events they
-    /// stored (either copy may be the new one): a small import no longer walks every shared id.
+    /// ids' partial index whatever the statistics (a first import has none yet, and could scan every
+    /// event). Later runs look only at the shared ids of the events they stored (either copy may be the
+    /// new one): a small import into the 1 GB store no longer walks every shared id (0.05 -> 0.009 s).
     private func linkTwins(_ db: Database, after watermark: Int64) throws {
         let shared = watermark == 0 ? "shared_event_id IS NOT NULL" : """
             shared_event_id IN (SELECT shared_event_id FROM event_rows WHERE id > \(watermark) AND shared_event_id IS NOT NULL)
@@ -380,7 +380,9 @@ extension SessionResolver {
             """)
         // Which groups: all, or those the run touched and every one a failed attempt counts in (they are
         // few, and their origins may have changed with the sessions that signed them).
-        var only = ""
+        func only(_ role: String, _ identity: String, _ kind: String) -> String {
+            touched ? "AND (\(role), \(identity), \(kind)) IN (SELECT role_arn, identity, kind FROM temp.groups)" : ""
+        }
         if touched {
             try db.execute(sql: """
                 INSERT INTO temp.role_groups SELECT role_arn, identity, kind FROM role_identities WHERE denied > 0;
@@ -390,10 +392,9 @@ extension SessionResolver {
                 CREATE TEMP TABLE groups AS SELECT DISTINCT role_arn, identity, kind FROM temp.role_groups
                 WHERE role_arn IS NOT NULL AND identity IS NOT NULL AND kind IS NOT NULL;
                 """)
-            only = "AND (role_arn, identity, kind) IN (SELECT role_arn, identity, kind FROM temp.groups)"
         }
         try db.execute(sql: """
-            DELETE FROM role_identities WHERE 1 \(only);
+            DELETE FROM role_identities WHERE 1 \(only("role_arn", "identity", "kind"));
             INSERT INTO role_identities (role_arn, role_name, permission_set, account, identity, kind, sessions, denied, calls, first, last)
             SELECT role_arn, MAX(role_name), MAX(permission_set), MAX(account), identity, kind, SUM(sessions), SUM(denied),
                    SUM(calls), MIN(first), MAX(last)
@@ -401,27 +402,27 @@ extension SessionResolver {
                          MIN(COALESCE(created, first_call), COALESCE(first_call, created)) AS first,
                          MAX(COALESCE(created, last_call), COALESCE(last_call, created)) AS last
                   FROM sessions
-                  WHERE role_arn IS NOT NULL AND identity IS NOT NULL AND kind IS NOT NULL \(only)
+                  WHERE role_arn IS NOT NULL AND identity IS NOT NULL AND kind IS NOT NULL \(only("role_arn", "identity", "kind"))
                   UNION ALL
                   SELECT o.req_role_arn, o.req_role_name, o.req_permission_set, COALESCE(arn_account(o.req_role_arn), o.account),
                          o.identity, o.kind, 0, 1, 0, o.time, o.time
                   FROM event_origin o WHERE o.id IN (SELECT id FROM temp.denied) AND \(deniedAttempts))
-            WHERE 1 \(only)
+            WHERE 1 \(only("role_arn", "identity", "kind"))
             GROUP BY role_arn, identity, kind;
 
-            DELETE FROM role_identity_ips WHERE 1 \(only);
+            DELETE FROM role_identity_ips WHERE 1 \(only("role_arn", "identity", "kind"));
             INSERT OR IGNORE INTO role_identity_ips (role_arn, identity, kind, ip)
             SELECT role_arn, identity, kind, COALESCE(source_ip, first_ip) FROM sessions
             WHERE role_arn IS NOT NULL AND identity IS NOT NULL AND kind IS NOT NULL
-              AND COALESCE(source_ip, first_ip) IS NOT NULL \(only);
+              AND COALESCE(source_ip, first_ip) IS NOT NULL \(only("role_arn", "identity", "kind"));
             INSERT OR IGNORE INTO role_identity_ips (role_arn, identity, kind, ip)
             SELECT s.role_arn, s.identity, s.kind, i.ip FROM sessions s JOIN session_ips i ON i.session_id = s.id
             WHERE s.role_arn IS NOT NULL AND s.identity IS NOT NULL AND s.kind IS NOT NULL
-              \(only.replacingOccurrences(of: "(role_arn, identity, kind) IN", with: "(s.role_arn, s.identity, s.kind) IN"));
+              \(only("s.role_arn", "s.identity", "s.kind"));
             INSERT OR IGNORE INTO role_identity_ips (role_arn, identity, kind, ip)
             SELECT o.req_role_arn, o.identity, o.kind, o.source_ip FROM event_origin o
             WHERE o.id IN (SELECT id FROM temp.denied) AND \(deniedAttempts) AND o.source_ip IS NOT NULL
-              \(only.replacingOccurrences(of: "(role_arn, identity, kind) IN", with: "(o.req_role_arn, o.identity, o.kind) IN"));
+              \(only("o.req_role_arn", "o.identity", "o.kind"));
             DROP TABLE temp.denied;
             DROP TABLE IF EXISTS temp.groups;
             """)
