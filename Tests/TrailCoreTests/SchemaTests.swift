@@ -66,6 +66,36 @@ import Testing
         #expect(again.unchanged == files.count && again.newRecords == 0)
     }
 
+    @Test func aStoreOfTheSecondSchemaLearnsEachSessionsMintingCallerAsAnImportWritesIt() throws {
+        let folder = TemporaryFolder()
+        let resolverTests = SessionResolverTests()
+        let files = try resolverTests.sampleTree(folder)
+        let current = try TestStore()
+        try current.importPaths(files)
+        let mintColumns = "SELECT id, access_key_id, mint_caller_id, mint_identity, mint_kind FROM sessions ORDER BY id"
+        let expected = try current.store.dbQueue.read { db in try Row.fetchAll(db, sql: mintColumns) }
+        // Minted by a session (a caller) and by a web identity or SAML record (an origin of its own).
+        #expect(expected.contains { ($0["mint_caller_id"] as Int64?) != nil && ($0["mint_identity"] as String?) == nil })
+        #expect(expected.contains { ($0["mint_identity"] as String?) != nil && ($0["mint_kind"] as String?) != nil })
+
+        // The same store as the second schema left it: its sessions know no minting caller.
+        let old = try TestStore { path in
+            try current.store.dbQueue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
+            let queue = try DatabaseQueue(path: path)
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: """
+                    ALTER TABLE sessions DROP COLUMN mint_caller_id;
+                    ALTER TABLE sessions DROP COLUMN mint_identity;
+                    ALTER TABLE sessions DROP COLUMN mint_kind;
+                    DELETE FROM grdb_migrations WHERE identifier = 'v3-session-mint-caller';
+                    """)
+            }
+        }
+        let got = try old.store.dbQueue.read { db in try Row.fetchAll(db, sql: mintColumns) }
+        #expect(got == expected)
+        #expect(try resolverTests.answers(old) == resolverTests.answers(current))
+    }
+
     @Test func theStoredCallerHashIsTheSameFromSwiftAndFromSQL() throws {
         var caller = Caller()
         caller.uiType = "AssumedRole"

@@ -195,6 +195,36 @@ import TrailFixtures
         #expect(incremental == full, "\(Set(incremental).symmetricDifference(Set(full)).sorted().prefix(6))")
     }
 
+    @Test func aSessionWhoseMintingRecordComesWithMoreOfItsCallsCountsEachCallOnce() throws {
+        // Two calls of alice's session come first, as an orphan's; the record that minted the session comes
+        // in a later import with three more of its calls. It counts five calls, as one import of both does.
+        let b = TrailBuilder(seed: 37)
+        let alice = Caller.iamUser(account: "111111111111", name: "alice", key: "AKIAALICE00000000037")
+        let session = b.assumeRole(time: 1_800_000_000, caller: alice, roleArn: "arn:aws:iam::111111111111:role/Dev",
+                                   sessionName: "alice", ip: "9.9.9.9")!
+        for i in 0..<5 {
+            b.emit(time: 1_800_000_100 + Int64(i) * 10, recipient: "111111111111", region: "us-east-1",
+                   caller: .session(session), service: "s3.amazonaws.com", action: "ListBuckets", ip: "1.1.1.\(i)")
+        }
+        let folder = TemporaryFolder()
+        func file(_ name: String, _ records: [GeneratedRecord]) throws -> String {
+            try folder.write(name, "[" + records.map(\.text).joined(separator: ",") + "]")
+        }
+        let early = try file("early.json", Array(b.records[1...2]))
+        let late = try file("late.json", [b.records[0]] + Array(b.records[3...5]))
+        let split = try TestStore()
+        try split.importPaths([early])
+        try split.importPaths([late])
+        let whole = try TestStore()
+        try whole.importPaths([early, late])
+        for t in [split, whole] {
+            let row = try #require(try t.query("sessions").first { $0["access_key_id"]?.string == session.key })
+            #expect(row["calls"]?.integer == 5)
+            #expect(row["identity"]?.string == "arn:aws:iam::111111111111:user/alice")
+        }
+        #expect(try answers(split) == answers(whole))
+    }
+
     @Test func aFailedAttemptMovesToItsSignersOriginWhenTheSignersMintingRecordArrivesLater() throws {
         // alice's session tries a role and is refused; the record that minted alice's session comes in a
         // later import. The failed attempt first counts under the session's own ARN, then under alice.

@@ -283,6 +283,19 @@ enum Schema {
         migrator.registerMigration("v2-callers") { db in
             try migrateToCallers(db)
         }
+        migrator.registerMigration("v3-session-mint-caller") { db in
+            // What a session's origin starts from, copied from its minting record when the session is
+            // minted: the origin resolution then reads sessions and callers only, not every minting
+            // record again (62,512 look-ups over the whole events table at 772,645 events).
+            try db.execute(sql: """
+                ALTER TABLE sessions ADD COLUMN mint_caller_id INTEGER;  -- callers.id of the minting record
+                ALTER TABLE sessions ADD COLUMN mint_identity TEXT;      -- its minted_identity and minted_kind
+                ALTER TABLE sessions ADD COLUMN mint_kind TEXT;
+                UPDATE sessions SET (mint_caller_id, mint_identity, mint_kind) =
+                    (SELECT caller_id, minted_identity, minted_kind FROM event_rows WHERE id = sessions.minted_by)
+                WHERE minted_by IS NOT NULL;
+                """)
+        }
         return migrator
     }
 
