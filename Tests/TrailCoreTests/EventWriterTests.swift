@@ -308,6 +308,20 @@ extension BulkImportTests {
         try RealLogsTests.expected.filter(\.ok).flatMap { try readFile(Fixtures.realLogs.appendingPathComponent($0.path).path) }
     }
 
+    @Test func packedBytesCopyValuesOfEveryLengthWhole() {
+        // The in-line copy has a case for each length class up to 32 bytes; appended after odd offsets.
+        let out = PackedBytes(capacity: 8)
+        var expected: [UInt8] = []
+        for n in 0...70 {
+            let value = (0..<n).map { UInt8(truncatingIfNeeded: $0 &* 7 &+ n) }
+            value.withUnsafeBytes { out.append($0.baseAddress, n) }
+            expected += value
+            out.append(0xEE)
+            expected.append(0xEE)
+        }
+        #expect(Array(out.buffer) == expected)
+    }
+
     @Test func theStoredCallerHashKeepsItsValues() {
         // `callers.hash` is stored: these values, computed by the first version that stored them, must not
         // change without a migration. Lengths around the 8-byte word, a NUL, non-ASCII, nil and numbers.

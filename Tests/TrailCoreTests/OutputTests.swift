@@ -287,6 +287,15 @@ import Testing
         #expect(try resource("ec2.amazonaws.com", "null") == nil)
     }
 
+    @Test func anotherServiceNamesTheFirstIdentifierItGaveWhateverItsForm() throws {
+        #expect(try resource("example.amazonaws.com", #"{"tableName":"t","bucketName":"b"}"#) == "b")
+        #expect(try resource("example.amazonaws.com", #"{"bucketName":"b","roleArn":"arn:aws:iam::1:role/R"}"#) == "arn:aws:iam::1:role/R")
+        #expect(try resource("ec2.amazonaws.com", #"{"instancesSet":{"items":[{"instanceId":12345}]}}"#) == "12345")
+        #expect(try resource("s3.amazonaws.com", #"{"bucketName":"b","key":"a\/\u00e9"}"#) == "b/a/é")
+        #expect(try resource("dynamodb.amazonaws.com", #"{"tableName":true}"#) == "true")
+        #expect(try resource("example.amazonaws.com", #"{"key":"k","durationSeconds":3600}"#) == nil)
+    }
+
     @Test func theResourcesListWinsOverTheRequest() throws {
         let text = #"{"eventVersion":"1.08","eventSource":"s3.amazonaws.com","requestParameters":{"bucketName":"b"},"resources":[{"type":"AWS::S3::Bucket","ARN":"arn:aws:s3:::b"}]}"#
         #expect(try readRecords(Array(text.utf8)).records.first?.record.resource == "arn:aws:s3:::b")

@@ -14,62 +14,66 @@ public struct ObjectMarks {
     public var isWrapper = false
 }
 
-/// Identifiers found in `requestParameters`, from which a resource is named.
+/// Identifiers found in `requestParameters`, from which a resource is named: where their text lies in
+/// the record's bytes, made into a string only for the one that names the resource (most are not).
 struct RequestIdentifiers {
-    var bucketName: String?
-    var key: String?
-    var tableName: String?
-    var functionName: String?
-    var keyId: String?
-    var secretId: String?
-    var name: String?
-    var queueUrl: String?
-    var topicArn: String?
-    var logGroupName: String?
-    var roleName: String?
-    var userName: String?
-    var policyArn: String?
-    var instanceId: String?
-    var repositoryName: String?
-    var roleArn: String?
-    var groupName: String?
-    var trailName: String?
+    var bucketName: JSONStringSlice?
+    var key: JSONStringSlice?
+    var tableName: JSONStringSlice?
+    var functionName: JSONStringSlice?
+    var keyId: JSONStringSlice?
+    var secretId: JSONStringSlice?
+    var name: JSONStringSlice?
+    var queueUrl: JSONStringSlice?
+    var topicArn: JSONStringSlice?
+    var logGroupName: JSONStringSlice?
+    var roleName: JSONStringSlice?
+    var userName: JSONStringSlice?
+    var policyArn: JSONStringSlice?
+    var instanceId: JSONStringSlice?
+    var repositoryName: JSONStringSlice?
+    var groupName: JSONStringSlice?
+    var trailName: JSONStringSlice?
 
-    /// The resource the request names, by the conventions of its service.
-    func resource(eventSource: String?) -> String? {
+    /// The resource the request names, by the conventions of its service. `roleArn` is the request's
+    /// (`MintFields.roleArn`); the slices are read through `c`, the cursor over the same record.
+    func resource(eventSource: String?, roleArn: String?, _ c: JSONCursor) -> String? {
         // Most requests name none of these: then no service name is compared at all.
         guard bucketName != nil || tableName != nil || functionName != nil || keyId != nil || secretId != nil
                 || name != nil || queueUrl != nil || topicArn != nil || logGroupName != nil || roleName != nil
                 || userName != nil || policyArn != nil || instanceId != nil || repositoryName != nil || roleArn != nil
                 || groupName != nil || trailName != nil else { return nil }
+        func text(_ slice: JSONStringSlice?) -> String? { slice.map { c.string($0) } }
         switch eventSource {
         case "s3.amazonaws.com":
-            if let bucketName {
-                if let key { return "\(bucketName)/\(key)" }
+            if let bucketName = text(bucketName) {
+                if let key = text(key) { return "\(bucketName)/\(key)" }
                 return bucketName
             }
-        case "dynamodb.amazonaws.com": if let tableName { return tableName }
-        case "lambda.amazonaws.com": if let functionName { return functionName }
-        case "kms.amazonaws.com": if let keyId { return keyId }
-        case "secretsmanager.amazonaws.com": if let secretId { return secretId }
-        case "ssm.amazonaws.com": if let name { return name }
-        case "sqs.amazonaws.com": if let queueUrl { return queueUrl }
-        case "sns.amazonaws.com": if let topicArn { return topicArn }
-        case "logs.amazonaws.com": if let logGroupName { return logGroupName }
+        case "dynamodb.amazonaws.com": if let tableName { return text(tableName) }
+        case "lambda.amazonaws.com": if let functionName { return text(functionName) }
+        case "kms.amazonaws.com": if let keyId { return text(keyId) }
+        case "secretsmanager.amazonaws.com": if let secretId { return text(secretId) }
+        case "ssm.amazonaws.com": if let name { return text(name) }
+        case "sqs.amazonaws.com": if let queueUrl { return text(queueUrl) }
+        case "sns.amazonaws.com": if let topicArn { return text(topicArn) }
+        case "logs.amazonaws.com": if let logGroupName { return text(logGroupName) }
         case "iam.amazonaws.com":
-            if let policyArn { return policyArn }
-            if let roleName { return roleName }
-            if let userName { return userName }
-            if let groupName { return groupName }
-        case "ec2.amazonaws.com": if let instanceId { return instanceId }
-        case "ecr.amazonaws.com": if let repositoryName { return repositoryName }
+            if let policyArn { return text(policyArn) }
+            if let roleName { return text(roleName) }
+            if let userName { return text(userName) }
+            if let groupName { return text(groupName) }
+        case "ec2.amazonaws.com": if let instanceId { return text(instanceId) }
+        case "ecr.amazonaws.com": if let repositoryName { return text(repositoryName) }
         case "sts.amazonaws.com": if let roleArn { return roleArn }
-        case "cloudtrail.amazonaws.com": if let name { return name }
+        case "cloudtrail.amazonaws.com": if let name { return text(name) }
         default: break
         }
-        let candidates: [String?] = [roleArn, bucketName, tableName, functionName, secretId, queueUrl, topicArn,
-                                     logGroupName, roleName, policyArn, instanceId, repositoryName, trailName]
-        for case let candidate? in candidates { return candidate }
+        if let roleArn { return roleArn }
+        for candidate in [bucketName, tableName, functionName, secretId, queueUrl, topicArn, logGroupName, roleName,
+                          policyArn, instanceId, repositoryName, trailName] where candidate != nil {
+            return text(candidate)
+        }
         return nil
     }
 }
@@ -153,7 +157,7 @@ public enum RecordDecoder {
                 try c.skipValue()
             }
         }
-        record.requestResource = ids.resource(eventSource: record.eventSource)
+        record.requestResource = ids.resource(eventSource: record.eventSource, roleArn: record.mint.roleArn, c)
         return marks
     }
 
@@ -187,6 +191,26 @@ public enum RecordDecoder {
     static func readNonEmpty(_ c: inout JSONCursor) throws -> String? {
         guard let s = try readString(&c), !s.isEmpty else { return nil }
         return s
+    }
+
+    /// Where `readString`'s text lies: a string's (escapes not yet decoded), or a number's or a literal's
+    /// bytes; nil for null, objects and arrays.
+    @inline(__always)
+    static func readSlice(_ c: inout JSONCursor) throws -> JSONStringSlice? {
+        switch try c.peek() {
+        case UInt8(ascii: "\""):
+            return try c.readString()
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"):
+            let r = try c.readNumber()
+            return JSONStringSlice(start: r.lowerBound, end: r.upperBound, hasEscapes: false)
+        case UInt8(ascii: "t"), UInt8(ascii: "f"):
+            let start = c.pos
+            try c.skipValue()
+            return JSONStringSlice(start: start, end: c.pos, hasEscapes: false)
+        default:
+            try c.skipValue()
+            return nil
+        }
     }
 
     /// `true` or `false`, as a literal or a string in any case; anything else is nil.
@@ -325,44 +349,41 @@ public enum RecordDecoder {
         while let key = try c.nextKey(first: &first) {
             switch key.count {
             case 3:
-                if c.matches(key, "key") { ids.key = try readString(&c) } else { try c.skipValue() }
+                if c.matches(key, "key") { ids.key = try readSlice(&c) } else { try c.skipValue() }
             case 4:
                 if c.matches(key, "name") {
-                    let v = try readString(&c)
+                    let v = try readSlice(&c)
                     ids.name = v
-                    m.federationName = v
+                    m.federationName = v.map { c.string($0) }
                 } else { try c.skipValue() }
             case 5:
-                if c.matches(key, "keyId") { ids.keyId = try readString(&c) } else { try c.skipValue() }
+                if c.matches(key, "keyId") { ids.keyId = try readSlice(&c) } else { try c.skipValue() }
             case 7:
-                if c.matches(key, "roleArn") {
-                    m.roleArn = try readNonEmpty(&c)
-                    ids.roleArn = m.roleArn
-                } else { try c.skipValue() }
+                if c.matches(key, "roleArn") { m.roleArn = try readNonEmpty(&c) } else { try c.skipValue() }
             case 8:
-                if c.matches(key, "secretId") { ids.secretId = try readString(&c) }
-                else if c.matches(key, "queueUrl") { ids.queueUrl = try readString(&c) }
-                else if c.matches(key, "topicArn") { ids.topicArn = try readString(&c) }
-                else if c.matches(key, "roleName") { ids.roleName = try readString(&c) }
-                else if c.matches(key, "userName") { ids.userName = try readString(&c) }
+                if c.matches(key, "secretId") { ids.secretId = try readSlice(&c) }
+                else if c.matches(key, "queueUrl") { ids.queueUrl = try readSlice(&c) }
+                else if c.matches(key, "topicArn") { ids.topicArn = try readSlice(&c) }
+                else if c.matches(key, "roleName") { ids.roleName = try readSlice(&c) }
+                else if c.matches(key, "userName") { ids.userName = try readSlice(&c) }
                 else { try c.skipValue() }
             case 9:
-                if c.matches(key, "tableName") { ids.tableName = try readString(&c) }
-                else if c.matches(key, "policyArn") { ids.policyArn = try readString(&c) }
-                else if c.matches(key, "groupName") { ids.groupName = try readString(&c) }
+                if c.matches(key, "tableName") { ids.tableName = try readSlice(&c) }
+                else if c.matches(key, "policyArn") { ids.policyArn = try readSlice(&c) }
+                else if c.matches(key, "groupName") { ids.groupName = try readSlice(&c) }
                 else { try c.skipValue() }
             case 10:
-                if c.matches(key, "bucketName") { ids.bucketName = try readString(&c) }
-                else if c.matches(key, "instanceId") { ids.instanceId = try readString(&c) }
+                if c.matches(key, "bucketName") { ids.bucketName = try readSlice(&c) }
+                else if c.matches(key, "instanceId") { ids.instanceId = try readSlice(&c) }
                 else { try c.skipValue() }
             case 12:
-                if c.matches(key, "functionName") { ids.functionName = try readString(&c) }
-                else if c.matches(key, "logGroupName") { ids.logGroupName = try readString(&c) }
+                if c.matches(key, "functionName") { ids.functionName = try readSlice(&c) }
+                else if c.matches(key, "logGroupName") { ids.logGroupName = try readSlice(&c) }
                 else if c.matches(key, "instancesSet") { ids.instanceId = try readInstancesSet(&c) }
                 else if c.matches(key, "principalArn") { m.principalArn = try readNonEmpty(&c) }
                 else { try c.skipValue() }
             case 14:
-                if c.matches(key, "repositoryName") { ids.repositoryName = try readString(&c) }
+                if c.matches(key, "repositoryName") { ids.repositoryName = try readSlice(&c) }
                 else if c.matches(key, "sourceIdentity") { m.sourceIdentity = try readNonEmpty(&c) }
                 else { try c.skipValue() }
             case 15:
@@ -376,8 +397,8 @@ public enum RecordDecoder {
     }
 
     /// EC2's `instancesSet.items[0].instanceId`.
-    static func readInstancesSet(_ c: inout JSONCursor) throws -> String? {
-        var found: String?
+    static func readInstancesSet(_ c: inout JSONCursor) throws -> JSONStringSlice? {
+        var found: JSONStringSlice?
         guard try enterObject(&c) else { return nil }
         var first = true
         while let key = try c.nextKey(first: &first) {
@@ -389,7 +410,7 @@ public enum RecordDecoder {
                 guard try enterObject(&c) else { continue }
                 var g = true
                 while let k = try c.nextKey(first: &g) {
-                    if c.matches(k, "instanceId") { found = try readString(&c) } else { try c.skipValue() }
+                    if c.matches(k, "instanceId") { found = try readSlice(&c) } else { try c.skipValue() }
                 }
             }
         }
