@@ -16,8 +16,10 @@ import Testing
     }
 
     @Test func aStringEndsAtItsQuoteWhereverTheSpecialByteFallsInAWord() throws {
-        for before in 0..<20 {
-            for (special, escapes, valid) in [("\\n", true, true), ("é", false, true), ("\u{01}", false, false), ("", false, true)] {
+        // Before, in and after the 16- and 8-byte steps of the scan; DEL (0x7F) is plain ASCII.
+        for before in 0..<40 {
+            for (special, escapes, valid) in [("\\n", true, true), ("é", false, true), ("\u{01}", false, false), ("", false, true),
+                                              ("\u{7F}", false, true), ("\\\"", true, true), ("\u{1F}", false, false)] {
                 let body = String(repeating: "a", count: before) + special + String(repeating: "b", count: 11)
                 let bytes = Array(("\"" + body + "\" , 1").utf8)
                 try bytes.withUnsafeBufferPointer { buffer in

@@ -22,4 +22,26 @@ uint32_t trail_crc32(uint32_t crc, const unsigned char *buf, size_t len);
 /// 1 if `trail_crc32` folds with PCLMULQDQ on this machine.
 int trail_crc32_folds(void);
 
+/// Which of the 16 bytes at `p` end a JSON string's plain run: a quote, a backslash, a control character
+/// or a non-ASCII byte (bit i for byte i; 0 when none does). In line, for the JSON scanner's hot loop;
+/// SSE2 is part of x86-64, and elsewhere the bytes are tested one by one.
+#if defined(__SSE2__)
+#include <emmintrin.h>
+static inline unsigned trail_string_stops16(const unsigned char *p) {
+    __m128i v = _mm_loadu_si128((const __m128i *)p);
+    __m128i stops = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
+                                 _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(0x22)), _mm_cmpeq_epi8(v, _mm_set1_epi8(0x5C))));
+    return (unsigned)_mm_movemask_epi8(stops);
+}
+#else
+static inline unsigned trail_string_stops16(const unsigned char *p) {
+    unsigned mask = 0;
+    for (int i = 0; i < 16; i++) {
+        unsigned char b = p[i];
+        if (b < 0x20 || b >= 0x80 || b == 0x22 || b == 0x5C) mask |= 1u << i;
+    }
+    return mask;
+}
+#endif
+
 #endif
