@@ -250,35 +250,39 @@ public struct JSONCursor {
         var p = pos
         let n = count
         while true {
-            // Fast path: plain printable ASCII, eight bytes at a time while none is a quote, a backslash, a
-            // control character or non-ASCII. The borrow tricks below can flag more bytes than those, but
-            // only after (above, in a little-endian word) a byte that is one: the lowest flagged byte is the
-            // first that matters, and the scan goes straight to it.
-            // Sixteen bytes at a time first (SSE2 in line, `trail_string_stops16`), then eight.
+            // Fast path: plain printable ASCII, sixteen bytes at a time (SSE2 in line, `trail_string_stops16`)
+            // while none is a quote, a backslash, a control character or non-ASCII; near the end of the
+            // buffer eight at a time, then one.
+            var stopped = false
             while p + 16 <= n {
                 let stops = trail_string_stops16(base + p)
                 if stops != 0 {
                     p += stops.trailingZeroBitCount
+                    stopped = true
                     break
                 }
                 p += 16
             }
-            let ones: UInt64 = 0x0101_0101_0101_0101
-            let high: UInt64 = 0x8080_8080_8080_8080
-            while p + 8 <= n {
-                let w = UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
-                let quote = w ^ (ones &* 0x22)
-                let backslash = w ^ (ones &* 0x5C)
-                let special = (((w &- ones &* 0x20) & ~w) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | w) & high
-                if special != 0 {
-                    p += special.trailingZeroBitCount >> 3
-                    break
+            if !stopped {
+                // The borrow tricks below can flag more bytes than those, but only after (above, in a
+                // little-endian word) a byte that is one: the lowest flagged byte is the first that matters.
+                let ones: UInt64 = 0x0101_0101_0101_0101
+                let high: UInt64 = 0x8080_8080_8080_8080
+                while p + 8 <= n {
+                    let w = UInt64(littleEndian: UnsafeRawPointer(base + p).loadUnaligned(as: UInt64.self))
+                    let quote = w ^ (ones &* 0x22)
+                    let backslash = w ^ (ones &* 0x5C)
+                    let special = (((w &- ones &* 0x20) & ~w) | ((quote &- ones) & ~quote) | ((backslash &- ones) & ~backslash) | w) & high
+                    if special != 0 {
+                        p += special.trailingZeroBitCount >> 3
+                        break
+                    }
+                    p += 8
                 }
-                p += 8
-            }
-            while p < n {
-                let b = base[p]
-                if b >= 0x20 && b != 0x22 && b != 0x5C && b < 0x80 { p += 1 } else { break }
+                while p < n {
+                    let b = base[p]
+                    if b >= 0x20 && b != 0x22 && b != 0x5C && b < 0x80 { p += 1 } else { break }
+                }
             }
             guard p < n else { pos = p; throw endOfInput() }
             let b = base[p]
