@@ -18,6 +18,33 @@ import Testing
         ("records after other keys", #"{"foo":{"bar":[1,2]},"Records":[\#(record1),\#(record2)]}"#),
     ]
 
+    @Test func recordsReadIntoOneReusedValueAreTheRecordsReadOneByOne() throws {
+        // The importer keeps one value and reads every record into it: nothing of a record may linger
+        // into the next. Every form in one stream (lookup-events output, a record without eventID, a
+        // wrapper) and every real log.
+        let mixed = Self.forms.map(\.1).joined(separator: "\n") + #"{"eventVersion":"1.08","eventName":"NoID"}"#
+        var streams: [(String, () throws -> ByteSource)] = [("mixed forms", { MemorySource(Array(mixed.utf8), chunkSize: 7) })]
+        for file in RealLogsTests.expected where file.ok {
+            let path = Fixtures.realLogs.appendingPathComponent(file.path).path
+            streams.append((file.path, { try GzipReader(path: path) }))
+        }
+        for (name, source) in streams {
+            let fresh = RecordReader(source: try source(), path: name)
+            let reused = RecordReader(source: try source(), path: name)
+            var framed = FramedRecord()
+            var count = 0
+            while let expected = try fresh.next() {
+                #expect(try reused.next(into: &framed), "\(name)")
+                #expect(framed.record == expected.record && framed.key == expected.key && framed.offset == expected.offset
+                        && framed.length == expected.length && framed.index == expected.index && framed.embedded == expected.embedded,
+                        "\(name) record \(count)")
+                count += 1
+            }
+            #expect(try !reused.next(into: &framed), "\(name)")
+            if name == "mixed forms" { #expect(count == 2 * Self.forms.count + 1) }
+        }
+    }
+
     @Test func booleansAreReadAsLiteralsOrAsStringsInAnyCase() throws {
         let cases: [(String, Bool?)] = [
             ("true", true), ("false", false), (#""TRUE""#, true), (#""False""#, false), (#""tRuE""#, true),

@@ -370,7 +370,8 @@ public final class Importer {
             let reader = RecordReader(source: gzip, path: file.path, maxRecordSize: options.maxRecordSize, strings: strings)
             // Sized for a usual CloudTrail file (a few hundred records): one batch, no growing.
             var batch = RowBatch(expected: 256)
-            while let framed = try reader.next() {
+            var framed = FramedRecord()
+            while try reader.next(into: &framed) {
                 batch.append(framed)
                 if batch.count == options.batchSize || batch.byteCount >= RowBatch.maxBytes {
                     channel.send(.batch(batch))
