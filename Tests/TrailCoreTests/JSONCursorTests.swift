@@ -15,6 +15,32 @@ import Testing
         try bytes.withUnsafeBytes { try JSONCursor.validateDocument($0) }
     }
 
+    @Test func keysReadAlikeWhateverTheirLengthSpacingAndEscapes() throws {
+        // The compact `,"key":` fast path and the general one must agree, and hand over at any byte.
+        let keys: [(json: String, value: String)] = [
+            ("a", "a"), ("eventTime", "eventTime"), ("sourceIPAddress", "sourceIPAddress"), ("responseElements", "responseElements"),
+            ("subjectFromWebIdentityToken", "subjectFromWebIdentityToken"), (String(repeating: "k", count: 40), String(repeating: "k", count: 40)),
+            ("k\\u00e9y", "kéy"), ("ké", "ké"), ("", ""), ("a\\\"b", "a\"b"),
+        ]
+        for (json, value) in keys {
+            for text in [#"{"x":1,"\#(json)":2}"#, #"{"x":1 , "\#(json)" : 2}"#, #"{"\#(json)":2,"x":1}"#, "{\n\"x\":1,\n\"\(json)\":2}"] {
+                let bytes = Array(text.utf8)
+                try bytes.withUnsafeBufferPointer { buffer in
+                    var c = JSONCursor(base: buffer.baseAddress!, count: buffer.count, isFinal: true)
+                    try c.beginObject()
+                    var first = true
+                    var read: [String] = []
+                    while let key = try c.nextKey(first: &first) {
+                        read.append(c.string(key))
+                        try c.skipValue()
+                    }
+                    #expect(Set(read) == ["x", value], "\(text)")
+                    #expect(c.pos == bytes.count && c.depth == 0, "\(text)")
+                }
+            }
+        }
+    }
+
     @Test func aStringEndsAtItsQuoteWhereverTheSpecialByteFallsInAWord() throws {
         // Before, in and after the 16- and 8-byte steps of the scan; DEL (0x7F) is plain ASCII.
         for before in 0..<40 {

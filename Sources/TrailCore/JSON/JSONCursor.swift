@@ -100,6 +100,25 @@ public struct JSONCursor {
     /// The next key of an object (after its `:`), or nil at `}`. `first` is true before the first member.
     @inline(__always)
     public mutating func nextKey(first: inout Bool) throws -> JSONStringSlice? {
+        // Fast path: compact JSON as CloudTrail writes it, `,"key":` (or `"key":` first) with a plain ASCII
+        // key, sixteen bytes at a time; anything else (spaces, escapes, the end of the object or of the
+        // buffer) goes the general way below, from the same place.
+        var q = first ? pos : pos + 1
+        if q < count, first || base[pos] == UInt8(ascii: ","), base[q] == UInt8(ascii: "\"") {
+            let start = q + 1
+            q = start
+            while q + 16 <= count {
+                let stops = trail_string_stops16(base + q)
+                if stops == 0 { q += 16; continue }
+                q += stops.trailingZeroBitCount
+                if base[q] == UInt8(ascii: "\""), q + 1 < count, base[q + 1] == UInt8(ascii: ":") {
+                    first = false
+                    pos = q + 2
+                    return JSONStringSlice(start: start, end: q, hasEscapes: false)
+                }
+                break
+            }
+        }
         var b = try peek()
         if b == UInt8(ascii: "}") {
             pos += 1
