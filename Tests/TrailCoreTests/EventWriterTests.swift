@@ -53,6 +53,36 @@ import TrailFixtures
     }
 }
 
+@Suite struct ShortTextTests {
+    @Test func shortTextsKeepTheirValueAndSortAsSQLiteSortsText() {
+        // Addresses and account ids as the writer counts them: equal exactly when their bytes are, and
+        // ordered by bytes (what `MAX` of text picks), across the 16-byte in-place limit.
+        let values: [String?] = [nil, "", "a", "ab", "ab\u{0}", "abc", "111111111111", "111111111112", "10.0.0.1", "10.0.0.10",
+                                 "9.9.9.9", "é", "0123456789abcdef", "0123456789abcdeg", "0123456789abcdef0",
+                                 "ec2.amazonaws.com", "2001:db8::1", "2001:0db8:85a3:0000:0000:8a2e:0370:7334"]
+        var bytes: [UInt8] = []
+        var spans: [Span] = []
+        for value in values {
+            guard let value else { spans.append(.null); continue }
+            spans.append(Span(start: Int32(bytes.count), count: Int32(value.utf8.count)))
+            bytes += Array(value.utf8)
+        }
+        bytes.withUnsafeBufferPointer { buffer in
+            let texts = spans.map { EventWriter.ShortText($0, in: buffer) }
+            for (i, x) in texts.enumerated() {
+                #expect(x.string == values[i], "\(values[i] ?? "nil")")
+                for (j, y) in texts.enumerated() {
+                    #expect((x == y) == (values[i] == values[j]), "\(values[i] ?? "nil") \(values[j] ?? "nil")")
+                    if x == y { #expect(x.hashValue == y.hashValue) }
+                    if let a = values[i], let b = values[j] {
+                        #expect(x.precedes(y) == a.utf8.lexicographicallyPrecedes(b.utf8), "\(a) < \(b)")
+                    }
+                }
+            }
+        }
+    }
+}
+
 @Suite struct BulkImportTests {
     /// A tree with records delivered twice, within the import and against the store.
     func tree(_ folder: TemporaryFolder) throws -> [String] {

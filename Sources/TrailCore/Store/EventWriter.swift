@@ -265,18 +265,75 @@ final class EventWriter {
 
     // MARK: Running totals of the calls, for the resolver
 
+    /// A text value of a packed row kept in place when short (addresses, account ids): a key and a
+    /// maximum without making a string per record (two per record cost 6% of the writer). Longer values
+    /// (a service's name as the source address, IPv6) are strings.
+    struct ShortText: Hashable {
+        /// Up to 16 bytes, zero-padded, in memory order.
+        var words: (UInt64, UInt64) = (0, 0)
+        /// The length; -1 for SQL NULL, `ShortText.long` when `long` holds the value.
+        var count: Int8 = -1
+        var long: String?
+        static let long: Int8 = 17
+
+        init(_ span: Span, in bytes: UnsafeBufferPointer<UInt8>) {
+            guard span.count >= 0 else { return }
+            let n = Int(span.count)
+            if n <= 16 {
+                withUnsafeMutableBytes(of: &words) { $0.baseAddress!.copyMemory(from: bytes.baseAddress! + Int(span.start), byteCount: n) }
+                count = Int8(n)
+            } else {
+                count = ShortText.long
+                long = String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(span.start)..<Int(span.start) + n]), as: UTF8.self)
+            }
+        }
+
+        var isNull: Bool { count < 0 }
+
+        var string: String? {
+            if count < 0 { return nil }
+            if count == ShortText.long { return long }
+            var copy = words
+            return withUnsafeBytes(of: &copy) { String(decoding: $0.prefix(Int(count)), as: UTF8.self) }
+        }
+
+        static func == (x: ShortText, y: ShortText) -> Bool {
+            x.count == y.count && x.words == y.words && x.long == y.long
+        }
+
+        func hash(into hasher: inout Hasher) {
+            hasher.combine(words.0)
+            hasher.combine(words.1)
+            hasher.combine(count)
+            if let long { hasher.combine(long) }
+        }
+
+        /// Before `other` in byte order (SQLite's order of text), both not NULL.
+        func precedes(_ other: ShortText) -> Bool {
+            if count == ShortText.long || other.count == ShortText.long {
+                return string!.utf8.lexicographicallyPrecedes(other.string!.utf8)
+            }
+            // Big-endian words compare as the bytes do; zero padding, then the length, settles a prefix.
+            let (x0, x1) = (UInt64(bigEndian: words.0), UInt64(bigEndian: words.1))
+            let (y0, y1) = (UInt64(bigEndian: other.words.0), UInt64(bigEndian: other.words.1))
+            if x0 != y0 { return x0 < y0 }
+            if x1 != y1 { return x1 < y1 }
+            return count < other.count
+        }
+    }
+
     struct CallKey: Hashable {
         var caller: Int64
-        var ip: String?
+        var ip: ShortText
     }
 
     struct CallTotals {
         var calls: Int64 = 0
         var first: Int64?
         var last: Int64?
-        var account: String?
+        var account = ShortText(.null, in: UnsafeBufferPointer(start: nil, count: 0))
 
-        mutating func add(time: Int64?, account: String?) {
+        mutating func add(time: Int64?, account: ShortText) {
             merge(CallTotals(calls: 1, first: time, last: time, account: account))
         }
 
@@ -284,15 +341,8 @@ final class EventWriter {
             calls += other.calls
             if let t = other.first, first.map({ t < $0 }) ?? true { first = t }
             if let t = other.last, last.map({ t > $0 }) ?? true { last = t }
-            add(account: other.account)
-        }
-
-        /// SQLite's MAX of text: byte order.
-        private mutating func add(account other: String?) {
-            guard let other else { return }
-            // Mostly the same (interned) string: equal by identity, no byte comparison.
-            if let account, account == other || !account.utf8.lexicographicallyPrecedes(other.utf8) { return }
-            account = other
+            // SQLite's MAX of text: byte order, NULL ignored.
+            if !other.account.isNull, account.isNull || account.precedes(other.account) { account = other.account }
         }
     }
 
@@ -304,11 +354,8 @@ final class EventWriter {
     private func count(_ row: PackedRow, callerID: Int64, _ bytes: UnsafeBufferPointer<UInt8>, _ spans: UnsafeBufferPointer<Span>) {
         // A target-account copy may turn out to be a twin: the resolver counts those itself.
         guard !row.accountCopy else { return }
-        func string(_ slot: TextSlot) -> String? {
-            let span = spans[Int(row.spans) + slot.rawValue]
-            return span.count < 0 ? nil : String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(span.start)..<Int(span.start + span.count)]), as: UTF8.self)
-        }
-        fileCalls[CallKey(caller: callerID, ip: string(.sourceIP)), default: CallTotals()].add(time: row.time, account: string(.account))
+        func text(_ slot: TextSlot) -> ShortText { ShortText(spans[Int(row.spans) + slot.rawValue], in: bytes) }
+        fileCalls[CallKey(caller: callerID, ip: text(.sourceIP)), default: CallTotals()].add(time: row.time, account: text(.account))
     }
 
     /// The file was stored whole: its calls join the pending ones.
@@ -333,11 +380,11 @@ final class EventWriter {
         for (key, totals) in pendingCalls {
             var b = Binder(statement)
             b.int(key.caller)
-            b.text(key.ip)
+            b.text(key.ip.string)
             b.int(totals.calls)
             b.int(totals.first)
             b.int(totals.last)
-            b.text(totals.account)
+            b.text(totals.account.string)
             try run(statement)
         }
         pendingCalls = [:]
