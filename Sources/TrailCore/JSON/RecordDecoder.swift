@@ -128,8 +128,9 @@ public enum RecordDecoder {
                 else { try c.skipValue() }
             case 12:
                 if c.matches(key, "eventVersion") {
+                    // It marks a record; its value is used nowhere, so it is not made into a string.
                     marks.isRecord = true
-                    record.eventVersion = try readString(&c)
+                    try c.skipValue()
                 } else if c.matches(key, "userIdentity") {
                     record.hasUserIdentity = try readUserIdentity(&c, into: &record.userIdentity)
                 } else { try c.skipValue() }

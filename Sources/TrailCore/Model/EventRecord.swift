@@ -56,7 +56,6 @@ public struct MintFields: Sendable, Equatable {
 
 /// One CloudTrail record.
 public struct EventRecord: Sendable, Equatable {
-    public var eventVersion: String?
     public var eventID: String?
     /// `eventTime`, seconds since 1970; nil when missing or unreadable.
     public var eventTime: Int64?
