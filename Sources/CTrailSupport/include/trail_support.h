@@ -1,5 +1,5 @@
 // What Swift cannot reach or do fast enough: glibc's malloc and SQLite's global configuration, the gzip
-// CRC, and starting a file's write-out.
+// CRC, starting a file's write-out, and the JSON scanner's sixteen-byte string step.
 #ifndef TRAIL_SUPPORT_H
 #define TRAIL_SUPPORT_H
 
