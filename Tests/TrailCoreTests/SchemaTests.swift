@@ -96,6 +96,27 @@ import Testing
         #expect(try resolverTests.answers(old) == resolverTests.answers(current))
     }
 
+    @Test func aStoreWithTheOldSharedIdsIndexGetsTheOneWithTheCaller() throws {
+        let current = try TestStore()
+        try current.realLogs("aws-cloudtrail-processing-library-SYNTHETIC")
+        let definition = "SELECT sql FROM sqlite_master WHERE name = 'events_shared'"
+        let old = try TestStore { path in
+            try current.store.dbQueue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
+            let queue = try DatabaseQueue(path: path)
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: """
+                    DROP INDEX events_shared;
+                    CREATE INDEX events_shared ON event_rows(shared_event_id) WHERE shared_event_id IS NOT NULL;
+                    DELETE FROM grdb_migrations WHERE identifier = 'v4-shared-with-caller';
+                    """)
+                #expect(try String.fetchOne(db, sql: definition)?.contains("caller_id") == false)
+            }
+        }
+        let sql = try old.store.dbQueue.read { db in try String.fetchOne(db, sql: definition) }
+        #expect(sql == (try current.store.dbQueue.read { db in try String.fetchOne(db, sql: definition) }))
+        #expect(sql?.contains("shared_event_id, caller_id") == true)
+    }
+
     @Test func theStoredCallerHashIsTheSameFromSwiftAndFromSQL() throws {
         var caller = Caller()
         caller.uiType = "AssumedRole"

@@ -12,7 +12,8 @@ enum Schema {
         // An event's caller: how a session's calls, an identity's own records and a user id's are found
         // (through the callers indexes below).
         ("events_caller", "ON event_rows(caller_id)"),
-        ("events_shared", "ON event_rows(shared_event_id) WHERE shared_event_id IS NOT NULL"),
+        // With the caller: the twins' link finds the caller copies from the index alone (0.086 -> 0.07 s).
+        ("events_shared", "ON event_rows(shared_event_id, caller_id) WHERE shared_event_id IS NOT NULL"),
         ("events_minting", "ON event_rows(req_role_name) WHERE req_role_arn IS NOT NULL"),
         // Failed attempts to assume a role: few, and `who` reads them all for its `denied`.
         ("events_denied", "ON event_rows(req_role_name, req_permission_set, req_role_arn) WHERE req_role_arn IS NOT NULL AND error_code IS NOT NULL"),
@@ -295,6 +296,10 @@ enum Schema {
                     (SELECT caller_id, minted_identity, minted_kind FROM event_rows WHERE id = sessions.minted_by)
                 WHERE minted_by IS NOT NULL;
                 """)
+        }
+        migrator.registerMigration("v4-shared-with-caller") { db in
+            // The shared ids' index now holds the caller: dropped here, made again as the store opens.
+            try db.execute(sql: "DROP INDEX IF EXISTS events_shared")
         }
         return migrator
     }
