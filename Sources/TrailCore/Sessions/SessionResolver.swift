@@ -77,9 +77,11 @@ struct SessionResolver {
                   UNION ALL
                   -- Through the callers' index whatever the statistics (the first import has none yet):
                   -- a few target-account callers, where a scan would read every new event.
+                  -- Twins are ruled out by id first, from their index: their rows are not read at all.
                   SELECT caller_id, source_ip, 1, time, time, account FROM event_rows INDEXED BY events_caller
-                  WHERE id > \(watermark) AND twin_of IS NULL
-                    AND caller_id IN (SELECT id FROM callers WHERE ui_type = 'AWSAccount'))
+                  WHERE id > \(watermark) AND caller_id IN (SELECT id FROM callers WHERE ui_type = 'AWSAccount')
+                    AND id NOT IN (SELECT id FROM event_rows INDEXED BY events_twin WHERE twin_of IS NOT NULL AND id > \(watermark))
+                    AND twin_of IS NULL)
             GROUP BY caller_id, ip;
             DELETE FROM pending_calls;
             """)
