@@ -164,38 +164,51 @@ public struct RowBatch {
         return copy.withUTF8(body)
     }
 
-    /// `out` is the batch's `bytes`, handed down: read from the batch in each call, it was retained and
-    /// released around every value.
-    private mutating func text(_ value: String?, _ out: PackedBytes) {
-        guard let value else { return spans.append(.null) }
-        Self.withBytes(value) { b in
-            spans.append(Span(start: Int32(out.count), count: Int32(b.count)))
-            out.append(b.baseAddress, b.count)
-        }
-    }
+    /// Writes a row's spans in place, slot after slot (they start as NULL), and its text into `out`, the
+    /// batch's bytes handed down (read from the batch for each value, they were retained and released
+    /// around every one; appending each span to the array checked its capacity and uniqueness each time).
+    struct SpanWriter {
+        let spans: UnsafeMutablePointer<Span>
+        let out: PackedBytes
+        var slot = 0
 
-    /// `value ?? fallback` without the copy (a retain and a release) that `??` makes.
-    private mutating func text(_ value: String?, or fallback: String?, _ out: PackedBytes) {
-        if value != nil { text(value, out) } else { text(fallback, out) }
-    }
-
-    /// A caller's text value: into its canonical bytes and the hash, its span on the value itself.
-    private mutating func callerText(_ value: String?, _ out: PackedBytes, _ hasher: inout StoreHasher) {
-        guard let value else {
-            hasher.feed(nil as String?)
-            CallerBytes.text(nil, into: out)
-            return spans.append(.null)
+        mutating func text(_ value: String?) {
+            defer { slot += 1 }
+            guard let value else { return }
+            let span = spans + slot
+            let out = out
+            RowBatch.withBytes(value) { b in
+                span.pointee = Span(start: Int32(out.count), count: Int32(b.count))
+                out.append(b.baseAddress, b.count)
+            }
         }
-        Self.withBytes(value) { b in
-            hasher.feed(b)
-            CallerBytes.text(b, into: out)
-            spans.append(Span(start: Int32(out.count - b.count), count: Int32(b.count)))
-        }
-    }
 
-    private func callerInt(_ value: Int64?, _ out: PackedBytes, _ hasher: inout StoreHasher) {
-        hasher.feed(value)
-        CallerBytes.int(value, into: out)
+        /// `value ?? fallback` without the copy (a retain and a release) that `??` makes.
+        mutating func text(_ value: String?, or fallback: String?) {
+            if value != nil { text(value) } else { text(fallback) }
+        }
+
+        /// A caller's text value: into its canonical bytes and the hash, its span on the value itself.
+        mutating func callerText(_ value: String?, _ hasher: inout StoreHasher) {
+            defer { slot += 1 }
+            guard let value else {
+                hasher.feed(nil as String?)
+                CallerBytes.text(nil, into: out)
+                return
+            }
+            let span = spans + slot
+            let out = out
+            RowBatch.withBytes(value) { b in
+                hasher.feed(b)
+                CallerBytes.text(b, into: out)
+                span.pointee = Span(start: Int32(out.count - b.count), count: Int32(b.count))
+            }
+        }
+
+        func callerInt(_ value: Int64?, _ hasher: inout StoreHasher) {
+            hasher.feed(value)
+            CallerBytes.int(value, into: out)
+        }
     }
 
     /// Adds a record: its columns as the store keeps them, its own attribution and, for a minting
@@ -204,62 +217,67 @@ public struct RowBatch {
         let r = framed.record
         let m = r.mint
         let u = r.userIdentity
-        let out = bytes
         var row = PackedRow(key: EventKey.hash(framed.key), time: r.eventTime, readOnly: r.readOnly, mintedExpires: m.expiration,
                             sessionCreated: u.creationDate, mfaAuthenticated: u.mfaAuthenticated.map { $0 ? 1 : 0 },
                             offset: Int64(framed.offset), length: Int64(framed.length), index: Int64(framed.index),
                             embedded: framed.embedded)
         row.accountCopy = u.type == "AWSAccount"
         row.spans = Int32(spans.count)
+        let first = spans.count
+        spans.append(contentsOf: repeatElement(Span.null, count: TextSlot.count))
         let minted = r.errorCode == nil && m.accessKeyId != nil ? IdentityRules.mintedOrigin(r) : nil
         let roleName = m.roleArn.flatMap(ARN.roleName)
-        text(framed.key, out)
-        text(r.recipientAccountId, or: u.accountId, out)
-        text(r.awsRegion, out)
-        text(r.eventSource, out)
-        text(r.eventName, out)
-        text(r.eventType, out)
-        text(r.errorCode, out)
-        text(r.sourceIPAddress, out)
-        text(r.userAgent, out)
-        text(r.resource, out)
-        text(r.sharedEventID, out)
-        text(m.roleArn, out)
-        text(roleName, out)
-        text(roleName.flatMap(ARN.permissionSet), out)
-        text(m.roleSessionName, or: m.federationName, out)
-        text(m.accessKeyId, out)
-        text(m.assumedRoleId, out)
-        text(m.assumedRoleArn, or: m.federatedUserArn, out)
-        text(m.federatedUserArn, out)
-        text(m.responseSourceIdentity, or: m.sourceIdentity, out)
-        text(minted?.identity, out)
-        text(minted?.kind.rawValue, out)
-        text(r.mfaUsed, out)
-        text(r.consoleLoginResult, out)
-        text(r.ssoRoleName, out)
-        text(r.ssoAccountId, out)
-        // The caller block, in `Caller.columns` order: hashed as `Caller.storeHash` (and SQL's caller_hash).
-        let own = IdentityRules.ownAttribution(r)
         var h = StoreHasher()
-        row.callerStart = Int32(bytes.count)
-        callerText(u.type, out, &h)
-        callerText(u.principalId, out, &h)
-        callerText(u.arn, out, &h)
-        callerText(u.accessKeyId, out, &h)
-        callerText(u.userName, out, &h)
-        callerText(u.invokedBy, out, &h)
-        callerText(u.onBehalfOfUserId, out, &h)
-        callerText(u.credentialId, out, &h)
-        callerText(u.issuerArn, out, &h)
-        callerText(u.federatedProvider, out, &h)
-        callerInt(row.sessionCreated, out, &h)
-        callerInt(row.mfaAuthenticated, out, &h)
-        callerText(u.sourceIdentity, out, &h)
-        callerText(own?.0.identity, out, &h)
-        callerText(own?.0.kind.rawValue, out, &h)
-        callerText(own?.1.rawValue, out, &h)
-        row.callerEnd = Int32(bytes.count)
+        spans.withUnsafeMutableBufferPointer { s in
+            var w = SpanWriter(spans: s.baseAddress! + first, out: bytes)
+            w.text(framed.key)
+            w.text(r.recipientAccountId, or: u.accountId)
+            w.text(r.awsRegion)
+            w.text(r.eventSource)
+            w.text(r.eventName)
+            w.text(r.eventType)
+            w.text(r.errorCode)
+            w.text(r.sourceIPAddress)
+            w.text(r.userAgent)
+            w.text(r.resource)
+            w.text(r.sharedEventID)
+            w.text(m.roleArn)
+            w.text(roleName)
+            w.text(roleName.flatMap(ARN.permissionSet))
+            w.text(m.roleSessionName, or: m.federationName)
+            w.text(m.accessKeyId)
+            w.text(m.assumedRoleId)
+            w.text(m.assumedRoleArn, or: m.federatedUserArn)
+            w.text(m.federatedUserArn)
+            w.text(m.responseSourceIdentity, or: m.sourceIdentity)
+            w.text(minted?.identity)
+            w.text(minted?.kind.rawValue)
+            w.text(r.mfaUsed)
+            w.text(r.consoleLoginResult)
+            w.text(r.ssoRoleName)
+            w.text(r.ssoAccountId)
+            // The caller block, in `Caller.columns` order: hashed as `Caller.storeHash` (and SQL's caller_hash).
+            let own = IdentityRules.ownAttribution(r)
+            row.callerStart = Int32(bytes.count)
+            w.callerText(u.type, &h)
+            w.callerText(u.principalId, &h)
+            w.callerText(u.arn, &h)
+            w.callerText(u.accessKeyId, &h)
+            w.callerText(u.userName, &h)
+            w.callerText(u.invokedBy, &h)
+            w.callerText(u.onBehalfOfUserId, &h)
+            w.callerText(u.credentialId, &h)
+            w.callerText(u.issuerArn, &h)
+            w.callerText(u.federatedProvider, &h)
+            w.callerInt(row.sessionCreated, &h)
+            w.callerInt(row.mfaAuthenticated, &h)
+            w.callerText(u.sourceIdentity, &h)
+            w.callerText(own?.0.identity, &h)
+            w.callerText(own?.0.kind.rawValue, &h)
+            w.callerText(own?.1.rawValue, &h)
+            row.callerEnd = Int32(bytes.count)
+            assert(w.slot == TextSlot.count, "a text slot was skipped or added")
+        }
         row.callerHash = h.value
         rows.append(row)
     }
