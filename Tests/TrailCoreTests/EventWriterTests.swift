@@ -273,6 +273,31 @@ extension BulkImportTests {
 
 @Suite struct ImporterTests {
     @Test(arguments: [false, true])
+    func aCallerMetAgainAfterTheCacheForgotItIsStoredOnce(bulk: Bool) throws {
+        // More callers than the writer's cache holds, then the first ones again: in a first import a
+        // caller not stored yet is stored without a look-up, one stored before is found.
+        let n = EventWriter.callerCacheSize + 500
+        func record(_ i: Int, user: Int) -> String {
+            #"{"eventVersion":"1.08","eventID":"e\#(i)","eventTime":"2026-11-01T00:00:00Z","eventName":"A","#
+                + #""userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/u\#(user)","accessKeyId":"AKIA\#(user)"}}"#
+        }
+        let folder = TemporaryFolder()
+        let first = (0..<n).map { record($0, user: $0) }
+        let again = (0..<300).map { record(n + $0, user: $0) }
+        try folder.write("a.json", "[" + first.joined(separator: ",") + "]")
+        try folder.write("b.json", "[" + again.joined(separator: ",") + "]")
+        let t = try TestStore()
+        var options = ImportOptions()
+        options.bulk = bulk
+        _ = try Importer(store: t.store, options: options).run(paths: [folder.url.path], report: { _ in })
+        let (callers, events) = try t.store.dbQueue.read { db in
+            (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM callers") ?? 0, try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event_rows") ?? 0)
+        }
+        #expect(events == n + 300)
+        #expect(callers == n)
+    }
+
+    @Test(arguments: [false, true])
     func thePlannerStatisticsAreThoseAFullAnalyzeWrites(bulk: Bool) throws {
         // Two indexes' figures are written from counts rather than read from the index: they must be
         // what ANALYZE itself finds.
