@@ -126,8 +126,8 @@ public final class RecordReader {
     }
 
     /// Reads the next record into `framed`, which the caller keeps from record to record: the importer's
-    /// path, where a record (some 1,300 bytes of fields) is decoded in place rather than copied out of
-    /// the reader four times. False at the end of the file.
+    /// path, where a record (a struct of some sixty fields) is decoded in place rather than copied out
+    /// of the reader four times. False at the end of the file.
     public func next(into framed: inout FramedRecord) throws -> Bool {
         if !started {
             started = true

@@ -110,7 +110,7 @@ public enum IdentityRules {
         let u = r.userIdentity
         // Most records are a role session's: its own ARN is the fallback unless an Identity Center role's
         // (whose name the ARNs then hold), decided without making the role's and the session's names
-        // (1,700 instructions a record, an eighth of packing it).
+        // (1,700 instructions a record, a quarter of packing it).
         if u.type == "AssumedRole", !(u.issuerArn.map { ARN.contains($0, "AWSReservedSSO_") } ?? false),
            !(u.arn.map { ARN.contains($0, "AWSReservedSSO_") } ?? false) {
             return (Origin(u.arn ?? u.issuerArn ?? "unknown", ARN.isGitHubProvider(u.federatedProvider) ? .githubActions : .unknown),

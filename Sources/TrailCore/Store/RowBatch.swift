@@ -165,8 +165,8 @@ public struct RowBatch {
     }
 
     /// Writes a row's spans in place, slot after slot (they start as NULL), and its text into `out`, the
-    /// batch's bytes handed down (read from the batch for each value, they were retained and released
-    /// around every one; appending each span to the array checked its capacity and uniqueness each time).
+    /// batch's bytes handed down (read from the batch in each call, they were retained and released
+    /// around every value, and appending each span to the array checked its capacity and uniqueness).
     struct SpanWriter {
         let spans: UnsafeMutablePointer<Span>
         let out: PackedBytes
