@@ -384,6 +384,38 @@ extension BulkImportTests {
         try RealLogsTests.expected.filter(\.ok).flatMap { try readFile(Fixtures.realLogs.appendingPathComponent($0.path).path) }
     }
 
+    @Test func storedFieldsLeftInPlaceByTheReaderPackAsTheirStrings() throws {
+        // The importer's reader leaves the text of stored-only fields in its buffer: every record of the
+        // real logs and of a generated trail must pack to the same bytes, spans and rows as when read
+        // into strings.
+        let folder = TemporaryFolder()
+        _ = try CorpusGenerator(seed: 5).write(bytes: 1_500_000, to: folder.url)
+        var paths = RealLogsTests.expected.filter(\.ok).map { Fixtures.realLogs.appendingPathComponent($0.path).path }
+        paths += try FileManager.default.subpathsOfDirectory(atPath: folder.url.path).filter { $0.hasSuffix(".gz") }
+            .map { folder.url.appendingPathComponent($0).path }
+        var keptInPlace = 0
+        var records = 0
+        for path in paths {
+            let asStrings = RecordReader(source: try GzipReader(path: path), path: path)
+            let inPlace = RecordReader(source: try GzipReader(path: path), path: path, storedTextInPlace: true)
+            var expected = RowBatch()
+            var got = RowBatch()
+            var framed = FramedRecord()
+            while let record = try asStrings.next() {
+                #expect(try inPlace.next(into: &framed), "\(path)")
+                expected.append(record)
+                got.append(framed)
+                if framed.record.inPlace.userAgent != nil { keptInPlace += 1 }
+                records += 1
+            }
+            #expect(try !inPlace.next(into: &framed))
+            #expect(Array(got.bytes.buffer) == Array(expected.bytes.buffer), "\(path)")
+            #expect(got.spans.map { [$0.start, $0.count] } == expected.spans.map { [$0.start, $0.count] }, "\(path)")
+            #expect(got.rows.map { "\($0)" } == expected.rows.map { "\($0)" }, "\(path)")
+        }
+        #expect(records > 1000 && keptInPlace > records / 2)
+    }
+
     @Test func packedBytesCopyValuesOfEveryLengthWhole() {
         // The in-line copy has a case for each length class up to 32 bytes; appended after odd offsets.
         let out = PackedBytes(capacity: 8)

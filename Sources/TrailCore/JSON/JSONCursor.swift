@@ -11,7 +11,7 @@ public enum JSONScanError: Error, Equatable {
 }
 
 /// A string value as it sits in the buffer, between its quotes.
-public struct JSONStringSlice {
+public struct JSONStringSlice: Equatable, Sendable {
     public var start: Int
     public var end: Int
     public var hasEscapes: Bool
@@ -35,6 +35,9 @@ public struct JSONCursor {
         set { table = newValue.map { Unmanaged.passUnretained($0) } }
     }
     private var table: Unmanaged<StringTable>?
+    /// The importer's reading: the text of the fields that are only stored (`EventRecord.InPlace`) is
+    /// left where it is in the buffer rather than made into strings.
+    public var keepsStoredTextInPlace = false
 
     public init(base: UnsafePointer<UInt8>, count: Int, pos: Int = 0, isFinal: Bool, maxDepth: Int = 512) {
         self.base = base

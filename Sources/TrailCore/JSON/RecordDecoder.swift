@@ -113,13 +113,13 @@ public enum RecordDecoder {
                     marks.isRecord = true
                     record.eventName = try readString(&c)
                 } else if c.matches(key, "eventType") {
-                    record.eventType = try readString(&c)
+                    record.eventType = try readStored(&c, inPlace: &record.inPlace.eventType)
                 } else if c.matches(key, "errorCode") {
                     record.errorCode = try readString(&c)
                 } else if c.matches(key, "awsRegion") {
-                    record.awsRegion = try readString(&c)
+                    record.awsRegion = try readStored(&c, inPlace: &record.inPlace.awsRegion)
                 } else if c.matches(key, "userAgent") {
-                    record.userAgent = try readString(&c)
+                    record.userAgent = try readStored(&c, inPlace: &record.inPlace.userAgent)
                 } else if c.matches(key, "resources") {
                     record.resourceARN = try readResources(&c)
                 } else { try c.skipValue() }
@@ -185,6 +185,22 @@ public enum RecordDecoder {
             try c.skipValue()
             return nil
         }
+    }
+
+    /// A field that is only stored: with `keepsStoredTextInPlace`, a plain string (no escapes) is left
+    /// where it is, its slice in `inPlace` and no string made; anything else is read by `readString`.
+    @inline(__always)
+    static func readStored(_ c: inout JSONCursor, inPlace: inout JSONStringSlice?) throws -> String? {
+        inPlace = nil
+        if c.keepsStoredTextInPlace, try c.peek() == UInt8(ascii: "\"") {
+            let s = try c.readString()
+            if !s.hasEscapes {
+                inPlace = s
+                return nil
+            }
+            return c.string(s)
+        }
+        return try readString(&c)
     }
 
     /// Like `readString`, but an empty string is nil.

@@ -20,6 +20,8 @@ public struct FramedRecord {
     public var embedded: Bool
     /// The record's key in the store: its `eventID`, else a hash of its bytes.
     public var key: String
+    /// The bytes `record.inPlace` points into: the reader's buffer, valid until the reader reads again.
+    public var inPlaceBase: UnsafePointer<UInt8>?
 
     public init(record: EventRecord = EventRecord(), offset: Int = 0, length: Int = 0, index: Int = 0, embedded: Bool = false,
                 key: String = "") {
@@ -76,9 +78,14 @@ public final class RecordReader {
     /// Strings repeated from record to record, shared: pass a reader thread's table to each of its readers.
     let strings: StringTable
 
+    /// `storedTextInPlace`: the importer's reading, whose records' stored-only fields stay in the buffer
+    /// (`EventRecord.InPlace`), to be copied before the next read.
+    let storedTextInPlace: Bool
+
     public init(source: ByteSource, path: String, maxRecordSize: Int = 16 << 20, chunkSize: Int = RecordReader.defaultChunk,
-                strings: StringTable = StringTable(slots: 256)) {
+                strings: StringTable = StringTable(slots: 256), storedTextInPlace: Bool = false) {
         self.strings = strings
+        self.storedTextInPlace = storedTextInPlace
         self.source = source
         self.path = path
         self.maxRecordSize = maxRecordSize
@@ -162,6 +169,7 @@ public final class RecordReader {
     private func cursor() -> JSONCursor {
         var c = JSONCursor(base: UnsafePointer(buffer.assumingMemoryBound(to: UInt8.self)), count: end, pos: pos, isFinal: eof)
         c.strings = strings
+        c.keepsStoredTextInPlace = storedTextInPlace
         return c
     }
 
@@ -194,6 +202,7 @@ public final class RecordReader {
             framed.offset = base + start
             framed.length = c.pos - start
             framed.index = recordCount
+            framed.inPlaceBase = c.base
             arrayFirst = first
             pos = c.pos
             recordCount += 1
@@ -254,6 +263,7 @@ public final class RecordReader {
                 framed.length = c.pos - start
                 framed.index = recordCount
                 framed.embedded = false
+                framed.inPlaceBase = c.base
                 recordCount += 1
                 return .record
             }

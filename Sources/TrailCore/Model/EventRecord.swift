@@ -84,6 +84,16 @@ public struct EventRecord: Sendable, Equatable {
     public var ssoRoleName: String?
     public var ssoAccountId: String?
 
+    /// For the importer, the fields that are only stored, where their text lies in the bytes the record
+    /// was read from (`FramedRecord.inPlaceBase`), when it was kept there instead of in the string field.
+    public struct InPlace: Sendable, Equatable {
+        public var awsRegion: JSONStringSlice?
+        public var eventType: JSONStringSlice?
+        public var userAgent: JSONStringSlice?
+        public init() {}
+    }
+    public var inPlace = InPlace()
+
     public init() {}
 
     /// The resource this event touched, best first.

@@ -367,7 +367,8 @@ public final class Importer {
     private static func read(_ file: FoundFile, into channel: FileChannel, options: ImportOptions, strings: StringTable) {
         do {
             let gzip = try GzipReader(path: file.path)
-            let reader = RecordReader(source: gzip, path: file.path, maxRecordSize: options.maxRecordSize, strings: strings)
+            let reader = RecordReader(source: gzip, path: file.path, maxRecordSize: options.maxRecordSize, strings: strings,
+                                      storedTextInPlace: true)
             // Sized for a usual CloudTrail file (a few hundred records): one batch, no growing.
             var batch = RowBatch(expected: 256)
             var framed = FramedRecord()

@@ -183,6 +183,14 @@ public struct RowBatch {
             }
         }
 
+        /// A stored-only field: its string, or its text where the reader left it (`EventRecord.InPlace`).
+        mutating func text(_ value: String?, inPlace: JSONStringSlice?, in base: UnsafePointer<UInt8>?) {
+            guard let inPlace, let base else { return text(value) }
+            defer { slot += 1 }
+            spans[slot] = Span(start: Int32(out.count), count: Int32(inPlace.count))
+            out.append(base + inPlace.start, inPlace.count)
+        }
+
         /// `value ?? fallback` without the copy (a retain and a release) that `??` makes.
         mutating func text(_ value: String?, or fallback: String?) {
             if value != nil { text(value) } else { text(fallback) }
@@ -232,13 +240,13 @@ public struct RowBatch {
             var w = SpanWriter(spans: s.baseAddress! + first, out: bytes)
             w.text(framed.key)
             w.text(r.recipientAccountId, or: u.accountId)
-            w.text(r.awsRegion)
+            w.text(r.awsRegion, inPlace: r.inPlace.awsRegion, in: framed.inPlaceBase)
             w.text(r.eventSource)
             w.text(r.eventName)
-            w.text(r.eventType)
+            w.text(r.eventType, inPlace: r.inPlace.eventType, in: framed.inPlaceBase)
             w.text(r.errorCode)
             w.text(r.sourceIPAddress)
-            w.text(r.userAgent)
+            w.text(r.userAgent, inPlace: r.inPlace.userAgent, in: framed.inPlaceBase)
             w.text(r.resource)
             w.text(r.sharedEventID)
             w.text(m.roleArn)
