@@ -390,7 +390,14 @@ extension BulkImportTests {
         // into strings.
         let folder = TemporaryFolder()
         _ = try CorpusGenerator(seed: 5).write(bytes: 1_500_000, to: folder.url)
-        var paths = RealLogsTests.expected.filter(\.ok).map { Fixtures.realLogs.appendingPathComponent($0.path).path }
+        // And the edges: an escaped, an empty and a missing eventID; escapes, numbers and null in the others.
+        let edges = try folder.write("edges.json", """
+            {"Records":[{"eventVersion":"1.08","eventID":"e\\u0031","awsRegion":"us-\\u0065ast-1","userAgent":"a\\"b"},
+            {"eventVersion":"1.08","eventID":"","awsRegion":7,"eventType":null,"userAgent":""},
+            {"eventVersion":"1.08","eventTime":"2026-11-01T00:00:00Z","eventType":"AwsApiCall","userAgent":"x"},
+            {"eventVersion":"1.08","eventID":"e2","eventID":"e3","awsRegion":"a","awsRegion":"b\\u0041"}]}
+            """)
+        var paths = [edges] + RealLogsTests.expected.filter(\.ok).map { Fixtures.realLogs.appendingPathComponent($0.path).path }
         paths += try FileManager.default.subpathsOfDirectory(atPath: folder.url.path).filter { $0.hasSuffix(".gz") }
             .map { folder.url.appendingPathComponent($0).path }
         var keptInPlace = 0

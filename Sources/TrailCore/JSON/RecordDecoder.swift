@@ -98,7 +98,7 @@ public enum RecordDecoder {
             case 6:
                 if c.matches(key, "Events") { marks.isWrapper = true; try c.skipValue() } else { try c.skipValue() }
             case 7:
-                if c.matches(key, "eventID") { record.eventID = try readString(&c, intern: false) }  // unique
+                if c.matches(key, "eventID") { record.eventID = try readStored(&c, inPlace: &record.inPlace.eventID, intern: false) }
                 else if c.matches(key, "Records") { marks.isWrapper = true; try c.skipValue() }
                 else { try c.skipValue() }
             case 8:
@@ -190,7 +190,7 @@ public enum RecordDecoder {
     /// A field that is only stored: with `keepsStoredTextInPlace`, a plain string (no escapes) is left
     /// where it is, its slice in `inPlace` and no string made; anything else is read by `readString`.
     @inline(__always)
-    static func readStored(_ c: inout JSONCursor, inPlace: inout JSONStringSlice?) throws -> String? {
+    static func readStored(_ c: inout JSONCursor, inPlace: inout JSONStringSlice?, intern: Bool = true) throws -> String? {
         inPlace = nil
         if c.keepsStoredTextInPlace, try c.peek() == UInt8(ascii: "\"") {
             let s = try c.readString()
@@ -198,9 +198,9 @@ public enum RecordDecoder {
                 inPlace = s
                 return nil
             }
-            return c.string(s)
+            return c.string(s, intern: intern)
         }
-        return try readString(&c)
+        return try readString(&c, intern: intern)
     }
 
     /// Like `readString`, but an empty string is nil.

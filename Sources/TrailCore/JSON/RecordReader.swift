@@ -18,7 +18,8 @@ public struct FramedRecord {
     public var index: Int
     /// True when the record came as a `CloudTrailEvent` string of `lookup-events` output.
     public var embedded: Bool
-    /// The record's key in the store: its `eventID`, else a hash of its bytes.
+    /// The record's key in the store: its `eventID`, else a hash of its bytes. Empty when the eventID was
+    /// left in the reader's buffer (`record.inPlace.eventID`).
     public var key: String
     /// The bytes `record.inPlace` points into: the reader's buffer, valid until the reader reads again.
     public var inPlaceBase: UnsafePointer<UInt8>?
@@ -284,6 +285,7 @@ public final class RecordReader {
 
     private func key(_ record: EventRecord, _ start: Int, _ end: Int) -> String {
         if let id = record.eventID, !id.isEmpty { return id }
+        if let id = record.inPlace.eventID, id.count > 0 { return "" }
         let bytes = UnsafeBufferPointer(start: buffer.assumingMemoryBound(to: UInt8.self) + start, count: end - start)
         return "hash:" + contentHash(bytes)
     }

@@ -87,6 +87,8 @@ public struct EventRecord: Sendable, Equatable {
     /// For the importer, the fields that are only stored, where their text lies in the bytes the record
     /// was read from (`FramedRecord.inPlaceBase`), when it was kept there instead of in the string field.
     public struct InPlace: Sendable, Equatable {
+        /// Unique to each record: left in place, it is no string made and freed per record.
+        public var eventID: JSONStringSlice?
         public var awsRegion: JSONStringSlice?
         public var eventType: JSONStringSlice?
         public var userAgent: JSONStringSlice?

@@ -225,7 +225,10 @@ public struct RowBatch {
         let r = framed.record
         let m = r.mint
         let u = r.userIdentity
-        var row = PackedRow(key: EventKey.hash(framed.key), time: r.eventTime, readOnly: r.readOnly, mintedExpires: m.expiration,
+        // The key: the eventID where the reader left it, or the string.
+        let keyInPlace = framed.key.isEmpty ? r.inPlace.eventID.flatMap { id in
+            framed.inPlaceBase.map { UnsafeBufferPointer(start: $0 + id.start, count: id.count) } } : nil
+        var row = PackedRow(key: keyInPlace.map(EventKey.hash) ?? EventKey.hash(framed.key), time: r.eventTime, readOnly: r.readOnly, mintedExpires: m.expiration,
                             sessionCreated: u.creationDate, mfaAuthenticated: u.mfaAuthenticated.map { $0 ? 1 : 0 },
                             offset: Int64(framed.offset), length: Int64(framed.length), index: Int64(framed.index),
                             embedded: framed.embedded)
@@ -238,7 +241,7 @@ public struct RowBatch {
         var h = StoreHasher()
         spans.withUnsafeMutableBufferPointer { s in
             var w = SpanWriter(spans: s.baseAddress! + first, out: bytes)
-            w.text(framed.key)
+            w.text(framed.key, inPlace: keyInPlace == nil ? nil : r.inPlace.eventID, in: framed.inPlaceBase)
             w.text(r.recipientAccountId, or: u.accountId)
             w.text(r.awsRegion, inPlace: r.inPlace.awsRegion, in: framed.inPlaceBase)
             w.text(r.eventSource)
