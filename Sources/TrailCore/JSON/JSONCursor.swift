@@ -106,20 +106,13 @@ public struct JSONCursor {
         // Fast path: compact JSON as CloudTrail writes it, `,"key":` (or `"key":` first) with a plain ASCII
         // key, sixteen bytes at a time; anything else (spaces, escapes, the end of the object or of the
         // buffer) goes the general way below, from the same place.
-        var q = first ? pos : pos + 1
-        if q < count, first || base[pos] == UInt8(ascii: ","), base[q] == UInt8(ascii: "\"") {
-            let start = q + 1
-            q = start
-            while q + 16 <= count {
-                let stops = trail_string_stops16(base + q)
-                if stops == 0 { q += 16; continue }
-                q += stops.trailingZeroBitCount
-                if base[q] == UInt8(ascii: "\""), q + 1 < count, base[q + 1] == UInt8(ascii: ":") {
-                    first = false
-                    pos = q + 2
-                    return JSONStringSlice(start: start, end: q, hasEscapes: false)
-                }
-                break
+        let quote = first ? pos : pos + 1
+        if quote < count, first || base[pos] == UInt8(ascii: ","), base[quote] == UInt8(ascii: "\"") {
+            let (q, stopped) = skipPlain16(from: quote + 1)
+            if stopped, base[q] == UInt8(ascii: "\""), q + 1 < count, base[q + 1] == UInt8(ascii: ":") {
+                first = false
+                pos = q + 2
+                return JSONStringSlice(start: quote + 1, end: q, hasEscapes: false)
             }
         }
         var b = try peek()
@@ -275,16 +268,8 @@ public struct JSONCursor {
             // Fast path: plain printable ASCII, sixteen bytes at a time (SSE2 in line, `trail_string_stops16`)
             // while none is a quote, a backslash, a control character or non-ASCII; near the end of the
             // buffer eight at a time, then one.
-            var stopped = false
-            while p + 16 <= n {
-                let stops = trail_string_stops16(base + p)
-                if stops != 0 {
-                    p += stops.trailingZeroBitCount
-                    stopped = true
-                    break
-                }
-                p += 16
-            }
+            let stopped: Bool
+            (p, stopped) = skipPlain16(from: p)
             if !stopped {
                 // The borrow tricks below can flag more bytes than those, but only after (above, in a
                 // little-endian word) a byte that is one: the lowest flagged byte is the first that matters.
@@ -321,6 +306,20 @@ public struct JSONCursor {
                 p = try validateUTF8(at: p)
             }
         }
+    }
+
+    /// Skips plain string bytes sixteen at a time from `p` (SSE2 in line, `trail_string_stops16`): the
+    /// offset of the first quote, backslash, control character or non-ASCII byte and true; or, with fewer
+    /// than sixteen bytes left before one, where the scan got to and false.
+    @inline(__always)
+    func skipPlain16(from p: Int) -> (at: Int, stopped: Bool) {
+        var p = p
+        while p + 16 <= count {
+            let stops = trail_string_stops16(base + p)
+            if stops != 0 { return (p + stops.trailingZeroBitCount, true) }
+            p += 16
+        }
+        return (p, false)
     }
 
     /// Validates the escape at `p` (a backslash); returns the offset after it.

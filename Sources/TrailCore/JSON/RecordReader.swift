@@ -200,13 +200,9 @@ public final class RecordReader {
                 framed.key = key(framed.record, start, c.pos)
                 framed.embedded = false
             }
-            framed.offset = base + start
-            framed.length = c.pos - start
-            framed.index = recordCount
-            framed.inPlaceBase = c.base
+            place(&framed, from: start, to: c.pos, in: c.base)
             arrayFirst = first
             pos = c.pos
-            recordCount += 1
             return .record
         }
         if inObject {
@@ -260,12 +256,8 @@ public final class RecordReader {
             if decoded.isRecord {
                 pos = c.pos
                 framed.key = key(framed.record, start, c.pos)
-                framed.offset = base + start
-                framed.length = c.pos - start
-                framed.index = recordCount
                 framed.embedded = false
-                framed.inPlaceBase = c.base
-                recordCount += 1
+                place(&framed, from: start, to: c.pos, in: c.base)
                 return .record
             }
             if decoded.isDigest {
@@ -281,6 +273,15 @@ public final class RecordReader {
                             ? "JSON value is not a CloudTrail record, log file or array of records"
                             : "not JSON (unexpected byte \(c.base[start]))")
         }
+    }
+
+    /// Where a record just read sits (`start..<end` in the buffer at `bytes`), and its index; counts it.
+    private func place(_ framed: inout FramedRecord, from start: Int, to end: Int, in bytes: UnsafePointer<UInt8>) {
+        framed.offset = base + start
+        framed.length = end - start
+        framed.index = recordCount
+        framed.inPlaceBase = bytes
+        recordCount += 1
     }
 
     private func key(_ record: EventRecord, _ start: Int, _ end: Int) -> String {

@@ -225,10 +225,13 @@ public struct RowBatch {
         let r = framed.record
         let m = r.mint
         let u = r.userIdentity
-        // The key: the eventID where the reader left it, or the string.
-        let keyInPlace = framed.key.isEmpty ? r.inPlace.eventID.flatMap { id in
-            framed.inPlaceBase.map { UnsafeBufferPointer(start: $0 + id.start, count: id.count) } } : nil
-        var row = PackedRow(key: keyInPlace.map(EventKey.hash) ?? EventKey.hash(framed.key), time: r.eventTime, readOnly: r.readOnly, mintedExpires: m.expiration,
+        // The key: the eventID where the reader left it (then `framed.key` is empty), or the string.
+        var keyInPlace: UnsafeBufferPointer<UInt8>?
+        if framed.key.isEmpty, let id = r.inPlace.eventID, let base = framed.inPlaceBase {
+            keyInPlace = UnsafeBufferPointer(start: base + id.start, count: id.count)
+        }
+        let key = keyInPlace.map(EventKey.hash) ?? EventKey.hash(framed.key)
+        var row = PackedRow(key: key, time: r.eventTime, readOnly: r.readOnly, mintedExpires: m.expiration,
                             sessionCreated: u.creationDate, mfaAuthenticated: u.mfaAuthenticated.map { $0 ? 1 : 0 },
                             offset: Int64(framed.offset), length: Int64(framed.length), index: Int64(framed.index),
                             embedded: framed.embedded)
