@@ -18,6 +18,15 @@ enum Schema {
         // Failed attempts to assume a role: few, and `who` reads them all for its `denied`.
         ("events_denied", "ON event_rows(req_role_name, req_permission_set, req_role_arn) WHERE req_role_arn IS NOT NULL AND error_code IS NOT NULL"),
         ("events_twin", "ON event_rows(twin_of) WHERE twin_of IS NOT NULL"),
+        // The successful minting records, in id order, with every column their sessions take: the
+        // resolver reads this (a tenth of the events' size) instead of scanning every event for them
+        // (1 GB benchmark: 0.15-0.2 s -> 0.07 s). Appended to in id order as records are stored.
+        ("events_mints", """
+            ON event_rows(id, minted_key, action, time, minted_expires, req_role_arn, req_role_name, req_permission_set,
+                req_session_name, account, assumed_role_id, assumed_role_arn, mint_source_identity, source_ip, caller_id,
+                minted_identity, minted_kind)
+            WHERE minted_key IS NOT NULL AND error_code IS NULL AND service = 'sts.amazonaws.com'
+            """),
         // What `--who` looks up besides sessions: origins the records name themselves, GitHub subjects
         // of web identity calls and Identity Center user ids.
         ("callers_hash", "ON callers(hash)"),
