@@ -117,6 +117,27 @@ import Testing
         #expect(sql?.contains("shared_event_id, caller_id") == true)
     }
 
+    @Test func aStoreWithTheTimeIndexLosesItAndAnswersTheSame() throws {
+        let current = try TestStore()
+        try current.realLogs("aws-cloudtrail-processing-library-SYNTHETIC")
+        let old = try TestStore { path in
+            try current.store.dbQueue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
+            let queue = try DatabaseQueue(path: path)
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: """
+                    CREATE INDEX events_time ON event_rows(time);
+                    DELETE FROM grdb_migrations WHERE identifier = 'v5-no-time-index';
+                    """)
+            }
+        }
+        let indexes = "SELECT name FROM sqlite_master WHERE type = 'index' ORDER BY name"
+        let names = try old.store.dbQueue.read { db in try String.fetchAll(db, sql: indexes) }
+        #expect(!names.contains("events_time"))
+        #expect(names == (try current.store.dbQueue.read { db in try String.fetchAll(db, sql: indexes) }))
+        let resolverTests = SessionResolverTests()
+        #expect(try resolverTests.answers(old) == resolverTests.answers(current))
+    }
+
     @Test func theStoredCallerHashIsTheSameFromSwiftAndFromSQL() throws {
         var caller = Caller()
         caller.uiType = "AssumedRole"
