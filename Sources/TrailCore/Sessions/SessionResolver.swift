@@ -344,18 +344,23 @@ struct SessionResolver {
             if db.changesCount == 0 { break }
         }
         // What is left is a cycle or a chain deeper than any AWS allows: a crafted log. Cut it.
-        // Then the sessions with new calls and no new origin join in with the origin they have, and each
-        // session changed is written once: its origin, the repository of a GitHub Actions origin, and the
-        // totals of its new calls (`temp.session_totals`, from `updateTotals`).
         try db.execute(sql: """
             UPDATE resolution SET identity = (SELECT COALESCE(assumed_role_arn, access_key_id) FROM sessions WHERE id = resolution.id),
                                   kind = 'unknown', attribution = 'inferred', done = 1
-            WHERE done = 0;
-
-            INSERT OR IGNORE INTO resolution (id, parent, role, is_role, identity, kind, attribution, chain, done)
-            SELECT s.id, NULL, s.role_arn, 0, s.identity, s.kind, s.attribution, s.chain, 1 FROM sessions s
-            WHERE s.id IN (SELECT sid FROM temp.session_totals);
-
+            WHERE done = 0
+            """)
+        // Then, in a partial run, the sessions with new calls and no new origin join in with the origin they
+        // have (a full run holds every session already). Each session changed is written once: its origin,
+        // the repository of a GitHub Actions origin, and the totals of its new calls (`temp.session_totals`,
+        // from `updateTotals`).
+        if only != nil {
+            try db.execute(sql: """
+                INSERT OR IGNORE INTO resolution (id, parent, role, is_role, identity, kind, attribution, chain, done)
+                SELECT s.id, NULL, s.role_arn, 0, s.identity, s.kind, s.attribution, s.chain, 1 FROM sessions s
+                WHERE s.id IN (SELECT sid FROM temp.session_totals)
+                """)
+        }
+        try db.execute(sql: """
             UPDATE sessions SET identity = r.identity, kind = r.kind, attribution = r.attribution, chain = r.chain,
                                 repo = r.repo,
                                 calls = sessions.calls + COALESCE(r.calls, 0),
