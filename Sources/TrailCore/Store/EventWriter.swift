@@ -146,9 +146,10 @@ final class EventWriter {
     /// In a bulk import the unique key is dropped: every record is inserted, duplicates removed at the end.
     let bulk: Bool
 
-    init(db: Database, bulk: Bool = false) throws {
+    init(db: Database, bulk: Bool = false, pendingCallsLimit: Int = 16_384) throws {
         self.db = db
         self.bulk = bulk
+        self.pendingCallsLimit = pendingCallsLimit
         let names = EventWriter.columns.joined(separator: ", ")
         let marks = Array(repeating: "?", count: EventWriter.columns.count).joined(separator: ", ")
         // A record seen again keeps its first row; only where that row came from this same file
@@ -360,7 +361,8 @@ final class EventWriter {
     /// The calls of the file being written, and those of the files written since the last flush.
     private var fileCalls: [CallKey: CallTotals] = [:]
     private var pendingCalls: [CallKey: CallTotals] = [:]
-    static let pendingCallsLimit = 16_384
+    /// Pending calls past this many are written (`ImportOptions.pendingCallsLimit`).
+    let pendingCallsLimit: Int
 
     private func count(_ row: PackedRow, callerID: Int64, _ bytes: UnsafeBufferPointer<UInt8>, _ spans: UnsafeBufferPointer<Span>) {
         // A target-account copy may turn out to be a twin: the resolver counts those itself.
@@ -375,7 +377,7 @@ final class EventWriter {
         // clearing a table costs its capacity, not its count; growing it again each time cost more).
         for (key, totals) in fileCalls { pendingCalls[key, default: CallTotals()].merge(totals) }
         fileCalls.removeAll(keepingCapacity: fileCalls.capacity <= 256)
-        if pendingCalls.count >= EventWriter.pendingCallsLimit { try flushCalls() }
+        if pendingCalls.count >= pendingCallsLimit { try flushCalls() }
     }
 
     /// The file was rolled back: its calls and the callers it added are forgotten.

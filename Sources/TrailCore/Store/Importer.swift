@@ -96,6 +96,9 @@ public struct ImportOptions: Sendable {
     /// Session resolution rebuilds the sessions' indexes once at least this many new events (and as many
     /// as the store held) are to be resolved.
     public var sessionIndexRebuild: Int64 = 50_000
+    /// The importer writes its running counts of calls (by caller and address) for the resolver once it
+    /// holds this many: what bounds their memory.
+    public var pendingCallsLimit = 16_384
     public init() {}
 }
 
@@ -236,7 +239,7 @@ public final class Importer {
                 if bulk && !restored { try? Schema.restoreEventIndexes(db) }
             }
             var clock = PhaseClock()
-            let writer = try EventWriter(db: db, bulk: bulk)
+            let writer = try EventWriter(db: db, bulk: bulk, pendingCallsLimit: options.pendingCallsLimit)
             var inTransaction = false
             var sinceCommit = 0
             var lastCommit = Date()
