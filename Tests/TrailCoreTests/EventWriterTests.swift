@@ -53,6 +53,45 @@ import TrailFixtures
     }
 }
 
+extension EventWriterTests {
+    @Test(arguments: [false, true])
+    func eachUserAgentIsStoredOnceAndEveryRecordReadsItsOwnBack(bulk: Bool) throws {
+        // More distinct user agents than the writer's table has slots, each met again later, some with a
+        // NUL or an escape in them, and records with none.
+        let agents = (0..<(EventWriter.userAgentSlots + 300)).map { i in
+            i % 7 == 0 ? #"agent\u0000\#(i)"# : i % 5 == 0 ? #"aws-cli/2.\#(i) \"quoted\" é"# : "Mozilla/5.0 (\(i))"
+        }
+        func record(_ i: Int) -> String {
+            let agent = i % 11 == 0 ? "" : #""userAgent":"\#(agents[i % agents.count])","#
+            return #"{"eventVersion":"1.08","eventID":"e\#(i)","eventTime":"2026-11-01T00:00:00Z","eventName":"A",\#(agent)"#
+                + #""userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/u","accessKeyId":"AKIAU"}}"#
+        }
+        let folder = TemporaryFolder()
+        let n = agents.count * 2
+        try folder.write("a.json", "[" + (0..<(n / 2)).map(record).joined(separator: ",") + "]")
+        try folder.write("b.json", "[" + ((n / 2)..<n).map(record).joined(separator: ",") + "]")
+        let t = try TestStore()
+        var options = ImportOptions()
+        options.bulk = bulk
+        var errors: [InputError] = []
+        _ = try Importer(store: t.store, options: options).run(paths: [folder.url.path], report: { errors.append($0) })
+        #expect(errors.isEmpty, "\(errors)")
+        let (rows, stored) = try t.store.dbQueue.read { db in
+            (try Row.fetchAll(db, sql: "SELECT event_id, CAST(user_agent AS BLOB) AS agent FROM events"),
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user_agents"))
+        }
+        #expect(rows.count == n)
+        for row in rows {
+            let i = Int((row["event_id"] as String).dropFirst())!
+            let expected = i % 11 == 0 ? nil : try JSONSerialization.jsonObject(with: Data("\"\(agents[i % agents.count])\"".utf8), options: .fragmentsAllowed) as? String
+            let got = (row["agent"] as Data?).map { String(decoding: $0, as: UTF8.self) }
+            if got != expected { Issue.record("e\(i): \(String(describing: got)) expected \(String(describing: expected))"); break }
+        }
+        let used = Set((0..<n).filter { $0 % 11 != 0 }.map { $0 % agents.count })
+        #expect(stored == used.count)
+    }
+}
+
 @Suite struct ShortTextTests {
     @Test func shortTextsKeepTheirValueAndSortAsSQLiteSortsText() {
         // Addresses and account ids as the writer counts them: equal exactly when their bytes are, and
@@ -322,17 +361,19 @@ extension BulkImportTests {
     @Test(arguments: [false, true])
     func aFileThatFailsAfterSomeOfItsRecordsWereWrittenLeavesNothingBehind(bulk: Bool) throws {
         let folder = TemporaryFolder()
-        func records(_ name: String, _ count: Int, user: String) -> [String] {
+        func records(_ name: String, _ count: Int, user: String, agent: String) -> [String] {
             (0..<count).map { i in
                 #"{"eventVersion":"1.08","eventID":"\#(name)-\#(i)","eventTime":"2026-11-01T00:00:00Z","eventName":"A","#
+                    + #""userAgent":"\#(agent)","#
                     + #""sourceIPAddress":"10.0.0.\#(i % 7)","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/\#(user)\#(i % 5)","accessKeyId":"AKIA\#(user)\#(i % 5)"}}"#
             }
         }
         // Good files around one that breaks after 100 records: with batches of 16, several of its batches
-        // are written before its error comes.
-        try folder.write("a.json", "[" + records("a", 40, user: "good").joined(separator: ",") + "]")
-        try folder.write("b.json", "[" + records("b", 100, user: "bad").joined(separator: ",") + ",{\"eventID\":")
-        try folder.write("c.json", "[" + records("c", 40, user: "good").joined(separator: ",") + "]")
+        // are written before its error comes. The user agent it stored first is rolled back with it,
+        // and the next file's records name it again.
+        try folder.write("a.json", "[" + records("a", 40, user: "good", agent: "agent-a").joined(separator: ",") + "]")
+        try folder.write("b.json", "[" + records("b", 100, user: "bad", agent: "agent-b").joined(separator: ",") + ",{\"eventID\":")
+        try folder.write("c.json", "[" + records("c", 40, user: "good", agent: "agent-b").joined(separator: ",") + "]")
         let t = try TestStore()
         var options = ImportOptions()
         options.batchSize = 16
@@ -352,6 +393,13 @@ extension BulkImportTests {
         #expect(paths == ["a.json", "c.json"])
         #expect(badEvents == 0 && badCallers == 0 && sessions == 0)
         #expect(joined == 80)
+        let agents = try t.store.dbQueue.read { db in
+            try Row.fetchAll(db, sql: "SELECT user_agent, COUNT(*) AS n FROM events GROUP BY user_agent ORDER BY user_agent")
+                .map { "\($0["user_agent"] as String? ?? "NULL") \($0["n"] as Int)" }
+        }
+        #expect(agents == ["agent-a 40", "agent-b 40"])
+        let stored = try t.store.dbQueue.read { db in try String.fetchAll(db, sql: "SELECT user_agent FROM user_agents ORDER BY user_agent") }
+        #expect(stored == ["agent-a", "agent-b"])
     }
 
     @Test func plannerStatisticsAreGatheredFirstThenOnlyOnceTheStoreHasGrownByATenth() throws {

@@ -138,6 +138,45 @@ import Testing
         #expect(try resolverTests.answers(old) == resolverTests.answers(current))
     }
 
+    @Test func aStoreWithUserAgentsInEveryRowKeepsEachOnceAndAnswersTheSame() throws {
+        let folder = TemporaryFolder()
+        let resolverTests = SessionResolverTests()
+        _ = try resolverTests.sampleTree(folder)
+        let current = try TestStore()
+        try current.importPaths([folder.path])
+        try current.realLogs("aws-cloudtrail-processing-library-SYNTHETIC")
+        let agents = "SELECT id, user_agent FROM events ORDER BY id"
+        // The same store as the fifth schema left it: each row holds its user agent.
+        let old = try TestStore { path in
+            try current.store.dbQueue.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [path]) }
+            let queue = try DatabaseQueue(path: path)
+            try queue.writeWithoutTransaction { db in
+                try db.execute(sql: """
+                    DROP VIEW event_origin;
+                    DROP VIEW events;
+                    ALTER TABLE event_rows ADD COLUMN user_agent TEXT;
+                    UPDATE event_rows SET user_agent = (SELECT user_agent FROM user_agents WHERE id = event_rows.user_agent_id);
+                    ALTER TABLE event_rows DROP COLUMN user_agent_id;
+                    DROP TABLE user_agents;
+                    \(Schema.eventsView(userAgents: false));
+                    \(Schema.eventOriginView);
+                    DELETE FROM grdb_migrations WHERE identifier = 'v6-user-agents';
+                    """)
+                #expect(try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT user_agent) FROM event_rows") ?? 0 > 3)
+            }
+        }
+        let (rows, columns, distinct, stored) = try old.store.dbQueue.read { db in
+            (try Row.fetchAll(db, sql: agents),
+             try String.fetchAll(db, sql: "SELECT name FROM pragma_table_info('event_rows')"),
+             try Int.fetchOne(db, sql: "SELECT COUNT(DISTINCT user_agent) FROM events"),
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM user_agents"))
+        }
+        #expect(rows == (try current.store.dbQueue.read { db in try Row.fetchAll(db, sql: agents) }))
+        #expect(!columns.contains("user_agent") && columns.contains("user_agent_id"))
+        #expect(distinct == stored)
+        #expect(try resolverTests.answers(old) == resolverTests.answers(current))
+    }
+
     @Test func theStoredCallerHashIsTheSameFromSwiftAndFromSQL() throws {
         var caller = Caller()
         caller.uiType = "AssumedRole"

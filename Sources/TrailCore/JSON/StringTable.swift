@@ -29,13 +29,7 @@ public final class StringTable {
         guard bytes.count <= StringTable.maxLength, let base = bytes.baseAddress else {
             return String(decoding: bytes, as: UTF8.self)
         }
-        var h: UInt64 = 0x9E3779B97F4A7C15 ^ UInt64(bytes.count)
-        let tail = forEachWord(bytes) { word in
-            h = (h ^ word) &* 0xff51afd7ed558ccd
-            h ^= h >> 32
-        }
-        h = (h ^ tail) &* 0xc4ceb9fe1a85ec53
-        h ^= h >> 29
+        let h = bytesHash(bytes)
         let slot = Int(truncatingIfNeeded: h) & mask
         if hashes[slot] == h {
             let hit = strings[slot].utf8.withContiguousStorageIfAvailable { stored in
@@ -48,6 +42,18 @@ public final class StringTable {
         strings[slot] = made
         return made
     }
+}
+
+/// A 64-bit hash of some bytes, for tables in memory (not stored: `StoreHasher` is the stored one).
+@inline(__always)
+func bytesHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
+    var h: UInt64 = 0x9E3779B97F4A7C15 ^ UInt64(bytes.count)
+    let tail = forEachWord(bytes) { word in
+        h = (h ^ word) &* 0xff51afd7ed558ccd
+        h ^= h >> 32
+    }
+    h = (h ^ tail) &* 0xc4ceb9fe1a85ec53
+    return h ^ (h >> 29)
 }
 
 /// Hands `body` the bytes eight at a time (little-endian words) and returns the last 0 to 7 bytes as

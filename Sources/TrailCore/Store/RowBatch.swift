@@ -16,6 +16,8 @@ struct Span {
 struct PackedRow {
     var key: Int64
     var callerHash: Int64 = 0
+    /// `bytesHash` of the user agent's text, for the writer's table of them (0 without one).
+    var userAgentHash: UInt64 = 0
     var time: Int64?
     var readOnly: Bool?
     var mintedExpires: Int64?
@@ -293,6 +295,8 @@ public struct RowBatch {
             assert(w.slot == TextSlot.count, "a text slot was skipped or added")
         }
         row.callerHash = h.value
+        let agent = spans[first + TextSlot.userAgent.rawValue]
+        if agent.count >= 0 { row.userAgentHash = bytesHash(UnsafeBufferPointer(start: bytes.base + Int(agent.start), count: Int(agent.count))) }
         rows.append(row)
     }
 }
