@@ -56,7 +56,7 @@ public enum FileFinder {
     private static func walk(_ root: String, into listing: inout FileListing, seen: inout Set<String>) {
         // A sorted walk keeps imports, and so the store's row order, deterministic. Each folder is read
         // through its descriptor and its entries looked up relative to it: a lookup by full path walked
-        // every folder above again (a tree of 6,160 files: 30 ms -> 8 ms).
+        // every folder above again (re-import of an unchanged tree of 6,160 files: 42.6 -> 37.1 ms).
         var stack = [root]
         var found: [FoundFile] = []
         while let folder = stack.popLast() {
