@@ -402,6 +402,38 @@ extension BulkImportTests {
         #expect(stored == ["agent-a", "agent-b"])
     }
 
+    @Test(arguments: [false, true])
+    func aSessionCountsNoCallOfAFileThatFailedAfterSomeOfItsRecordsWereWritten(bulk: Bool) throws {
+        // One session signs records in three files, the middle one breaking after 100 records: those
+        // were written, and counted, before the error rolled them back.
+        let folder = TemporaryFolder()
+        func records(_ name: String, _ count: Int) -> [String] {
+            (0..<count).map { i in
+                #"{"eventVersion":"1.08","eventID":"\#(name)-\#(i)","eventTime":"2026-11-01T00:0\#(i % 10):00Z","eventName":"A","#
+                    + #""sourceIPAddress":"10.0.0.\#(i % 3)","userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/R/s","#
+                    + #""accessKeyId":"ASIAONE","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::1:role/R"},"#
+                    + #""attributes":{"creationDate":"2026-11-01T00:00:00Z"}}}}"#
+            }
+        }
+        try folder.write("a.json", "[" + records("a", 40).joined(separator: ",") + "]")
+        try folder.write("b.json", "[" + records("b", 100).joined(separator: ",") + ",{\"eventID\":")
+        try folder.write("c.json", "[" + records("c", 40).joined(separator: ",") + "]")
+        let t = try TestStore()
+        var options = ImportOptions()
+        options.batchSize = 16
+        options.bulk = bulk
+        options.workers = 1
+        var errors: [InputError] = []
+        _ = try Importer(store: t.store, options: options).run(paths: [folder.path], report: { errors.append($0) })
+        #expect(errors.count == 1)
+        let (calls, ips) = try t.store.dbQueue.read { db in
+            (try Int.fetchOne(db, sql: "SELECT calls FROM sessions WHERE access_key_id = 'ASIAONE'"),
+             try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM session_ips"))
+        }
+        #expect(calls == 80)
+        #expect(ips == 3)
+    }
+
     @Test func plannerStatisticsAreGatheredFirstThenOnlyOnceTheStoreHasGrownByATenth() throws {
         let folder = TemporaryFolder()
         func file(_ name: String, _ count: Int) throws -> String {

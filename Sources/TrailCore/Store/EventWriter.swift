@@ -55,6 +55,18 @@ struct Binder {
         nulls?.flags[Int(index)] = false
     }
 
+    /// A short text in place (copied by SQLite), or its long string.
+    mutating func text(_ value: EventWriter.ShortText) {
+        if value.count == EventWriter.ShortText.long { return text(value.long) }
+        if value.count < 0 {
+            sqlite3_bind_null(statement, index)
+        } else {
+            var words = value.words
+            withUnsafeBytes(of: &words) { bind(UnsafeBufferPointer(start: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: Int(value.count))) }
+        }
+        index += 1
+    }
+
     mutating func text(_ value: String?) {
         if let value {
             // A native string's bytes in place; a bridged or small one is copied first.
@@ -399,49 +411,63 @@ final class EventWriter {
         }
     }
 
-    /// The calls of the file being written, and those of the files written since the last flush.
-    private var fileCalls: [CallKey: CallTotals] = [:]
+    /// The calls of the records written since the last flush, by caller and address. Counted straight
+    /// in, not file by file then merged (the merge cost 1,000 instructions a record): a file rolled back
+    /// after some of its records were counted marks the counts stale instead (`fileFailed`).
     private var pendingCalls: [CallKey: CallTotals] = [:]
     /// Pending calls past this many are written (`ImportOptions.pendingCallsLimit`).
     let pendingCallsLimit: Int
+    /// Whether the file being written has had records counted.
+    private var fileCounted = false
+    /// Whether a file rolled back after some of its records were counted: the counts in memory then
+    /// hold calls no longer stored, and the next flush counts the pending calls again from the events.
+    private var pendingStale = false
 
     private func count(_ row: PackedRow, callerID: Int64, _ bytes: UnsafeBufferPointer<UInt8>, _ spans: UnsafeBufferPointer<Span>) {
         // A target-account copy may turn out to be a twin: the resolver counts those itself.
         guard !row.accountCopy else { return }
+        fileCounted = true
         func text(_ slot: TextSlot) -> ShortText { ShortText(spans[Int(row.spans) + slot.rawValue], in: bytes) }
-        fileCalls[CallKey(caller: callerID, ip: text(.sourceIP)), default: CallTotals()].add(time: row.time, account: text(.account))
+        pendingCalls[CallKey(caller: callerID, ip: text(.sourceIP)), default: CallTotals()].add(time: row.time, account: text(.account))
     }
 
-    /// The file was stored whole: its calls join the pending ones.
+    /// The file was stored whole.
     func fileEnded() throws {
-        // A file's calls are few: its table keeps a small capacity from file to file (iterating or
-        // clearing a table costs its capacity, not its count; growing it again each time cost more).
-        for (key, totals) in fileCalls { pendingCalls[key, default: CallTotals()].merge(totals) }
-        fileCalls.removeAll(keepingCapacity: fileCalls.capacity <= 256)
+        fileCounted = false
         if pendingCalls.count >= pendingCallsLimit { try flushCalls() }
     }
 
-    /// The file was rolled back: its calls and the callers it added are forgotten.
+    /// The file was rolled back: the callers it added are forgotten, and the counts if it had any.
     func fileFailed() {
-        fileCalls = [:]
+        if fileCounted {
+            pendingStale = true
+            pendingCalls.removeAll(keepingCapacity: true)
+        }
+        fileCounted = false
         forgetCallers()
     }
 
     /// Writes the pending calls to `pending_calls`; before every commit, so they agree with the events.
     func flushCalls() throws {
+        if pendingStale {
+            pendingCalls.removeAll(keepingCapacity: true)
+            try Schema.recountPendingCalls(db)
+            pendingStale = false
+            return
+        }
         guard !pendingCalls.isEmpty else { return }
         let statement = insertCalls.sqliteStatement
         for (key, totals) in pendingCalls {
             var b = Binder(statement)
             b.int(key.caller)
-            b.text(key.ip.string)
+            b.text(key.ip)
             b.int(totals.calls)
             b.int(totals.first)
             b.int(totals.last)
-            b.text(totals.account.string)
+            b.text(totals.account)
             try run(statement)
         }
-        pendingCalls = [:]
+        pendingCalls.removeAll(keepingCapacity: true)
     }
 
     /// Stores one record; true if it was new.
