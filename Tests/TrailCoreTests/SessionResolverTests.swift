@@ -1,6 +1,7 @@
 // The identity and session rules of SPEC §3 on real records and on generated scenarios.
 
 import Foundation
+import GRDB
 import Testing
 import TrailFixtures
 @testable import TrailCore
@@ -176,6 +177,65 @@ import TrailFixtures
             Issue.record("\(a)\n  expected \(b)")
             break
         }
+    }
+
+    @Test(arguments: [false, true])
+    func aCallWhoseCreationDateIsNotItsSessionsCountsForNoSession(_ bulk: Bool) throws {
+        // Alice's AssumeRole mints ASIAMINTED at 09:00; two calls are signed with that key, one saying its
+        // session was created then, one (forged, or another session's) an hour later.
+        func call(_ id: String, created: String) -> String {
+            #"{"eventVersion":"1.08","eventID":"\#(id)","eventTime":"2026-11-01T10:00:00Z","eventSource":"s3.amazonaws.com","#
+                + #""eventName":"GetObject","sourceIPAddress":"10.1.1.1","userIdentity":{"type":"AssumedRole","#
+                + #""arn":"arn:aws:sts::1:assumed-role/R/alice","accessKeyId":"ASIAMINTED","sessionContext":{"#
+                + #""sessionIssuer":{"type":"Role","arn":"arn:aws:iam::1:role/R"},"attributes":{"creationDate":"\#(created)"}}}}"#
+        }
+        let mint = #"{"eventVersion":"1.08","eventID":"mint","eventTime":"2026-11-01T09:00:00Z","eventSource":"sts.amazonaws.com","#
+            + #""eventName":"AssumeRole","sourceIPAddress":"10.0.0.1","userIdentity":{"type":"IAMUser","arn":"arn:aws:iam::1:user/alice","#
+            + #""accessKeyId":"AKIAALICE","userName":"alice"},"requestParameters":{"roleArn":"arn:aws:iam::1:role/R","roleSessionName":"alice"},"#
+            + #""responseElements":{"credentials":{"accessKeyId":"ASIAMINTED","expiration":"Nov 1, 2026, 10:00:00 AM"},"#
+            + #""assumedRoleUser":{"assumedRoleId":"AROA:alice","arn":"arn:aws:sts::1:assumed-role/R/alice"}}}"#
+        let folder = TemporaryFolder()
+        try folder.write("a.json", "[" + [mint, call("same", created: "2026-11-01T09:00:00Z"),
+                                          call("other", created: "2026-11-01T10:00:00Z")].joined(separator: ",") + "]")
+        let t = try TestStore()
+        var options = ImportOptions()
+        options.bulk = bulk
+        options.sessionIndexRebuild = 0
+        _ = try Importer(store: t.store, options: options).run(paths: [folder.url.path], report: { _ in })
+        let calls = try t.store.dbQueue.read { db in try Int.fetchOne(db, sql: "SELECT calls FROM sessions WHERE access_key_id = 'ASIAMINTED'") }
+        #expect(calls == 1)
+    }
+
+    @Test(arguments: [false, true])
+    func callsWithAndWithoutAnAddressOverSeveralFilesAddUpOncePerAddress(_ bulk: Bool) throws {
+        // One session's calls in three files, some with no source address, the counts written after every
+        // file: each caller and address is added to its one pending row, and no address is not an address.
+        let folder = TemporaryFolder()
+        func records(_ name: String, hour: Int) -> String {
+            "[" + (0..<6).map { i in
+                let address = i % 2 == 0 ? "" : #""sourceIPAddress":"10.0.0.\#(i % 3)","#
+                return #"{"eventVersion":"1.08","eventID":"\#(name)-\#(i)","eventTime":"2026-11-01T\#(hour):0\#(i):00Z","eventName":"A","#
+                    + address + #""userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/R/s","#
+                    + #""accessKeyId":"ASIAONE","sessionContext":{"sessionIssuer":{"type":"Role","arn":"arn:aws:iam::1:role/R"},"#
+                    + #""attributes":{"creationDate":"2026-11-01T09:00:00Z"}}}}"#
+            }.joined(separator: ",") + "]"
+        }
+        try folder.write("a.json", records("a", hour: 12))
+        try folder.write("b.json", records("b", hour: 10))
+        try folder.write("c.json", records("c", hour: 11))
+        let t = try TestStore()
+        var options = ImportOptions()
+        options.pendingCallsLimit = 1
+        options.bulk = bulk
+        _ = try Importer(store: t.store, options: options).run(paths: [folder.path], report: { _ in })
+        let (row, ips) = try t.store.dbQueue.read { db in
+            (try Row.fetchOne(db, sql: "SELECT calls, first_call, last_call FROM sessions WHERE access_key_id = 'ASIAONE'"),
+             try String.fetchAll(db, sql: "SELECT ip FROM session_ips ORDER BY ip"))
+        }
+        #expect(row?["calls"] as Int? == 18)
+        #expect(row?["first_call"] as Int64? == EventTime.parseISO("2026-11-01T10:00:00Z"))
+        #expect(row?["last_call"] as Int64? == EventTime.parseISO("2026-11-01T12:05:00Z"))
+        #expect(ips == ["10.0.0.0", "10.0.0.1", "10.0.0.2"])
     }
 
     @Test(arguments: ["sample", "corpus"])
