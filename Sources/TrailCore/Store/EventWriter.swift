@@ -4,9 +4,6 @@ import Foundation
 import GRDB
 import GRDBSQLite
 
-/// SQLite's SQLITE_TRANSIENT, which Swift cannot import as a macro.
-let sqliteTransient = unsafeBitCast(-1, to: sqlite3_destructor_type.self)
-
 /// The store's key of an event id: a 64-bit FNV-1a hash. Two ids of one hash are told apart by probing
 /// (`probe`), so a collision never merges two records.
 public enum EventKey {
@@ -25,116 +22,6 @@ public enum EventKey {
     /// The next key to try after a collision.
     public static func probe(_ key: Int64) -> Int64 {
         Int64(bitPattern: UInt64(bitPattern: key) &+ 0x9E3779B97F4A7C15)
-    }
-}
-
-/// Binds values to a raw statement by position.
-struct Binder {
-    let statement: OpaquePointer
-    var index: Int32 = 1
-    /// Where known, which parameters are NULL already: binding NULL again is skipped (most of a record's
-    /// columns are NULL, and each bind is a library call that releases the old value).
-    let nulls: NullParameters?
-
-    init(_ statement: OpaquePointer, nulls: NullParameters? = nil) {
-        self.statement = statement
-        self.nulls = nulls
-    }
-
-    @inline(__always)
-    private func bindNull() {
-        if let nulls {
-            if nulls.flags[Int(index)] { return }
-            nulls.flags[Int(index)] = true
-        }
-        sqlite3_bind_null(statement, index)
-    }
-
-    @inline(__always)
-    private func bound() {
-        nulls?.flags[Int(index)] = false
-    }
-
-    /// A short text in place (copied by SQLite), or its long string.
-    mutating func text(_ value: EventWriter.ShortText) {
-        if value.count == EventWriter.ShortText.long { return text(value.long) }
-        if value.count < 0 {
-            sqlite3_bind_null(statement, index)
-        } else {
-            var words = value.words
-            withUnsafeBytes(of: &words) { bind(UnsafeBufferPointer(start: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: Int(value.count))) }
-        }
-        index += 1
-    }
-
-    mutating func text(_ value: String?) {
-        if let value {
-            // A native string's bytes in place; a bridged or small one is copied first.
-            if value.utf8.withContiguousStorageIfAvailable({ bind($0) }) == nil {
-                var copy = value
-                copy.withUTF8 { bind($0) }
-            }
-        } else {
-            sqlite3_bind_null(statement, index)
-        }
-        index += 1
-    }
-
-    /// Binds a text value of a batch in place (SQLITE_STATIC): the batch outlives the statement's step,
-    /// and `EventWriter.write` clears the bindings before the batch goes.
-    mutating func span(_ span: Span, in bytes: UnsafeBufferPointer<UInt8>) {
-        if span.count < 0 {
-            bindNull()
-        } else if span.count == 0 {
-            sqlite3_bind_text(statement, index, "", 0, sqliteTransient)
-            bound()
-        } else {
-            let base = UnsafeRawPointer(bytes.baseAddress! + Int(span.start)).assumingMemoryBound(to: CChar.self)
-            sqlite3_bind_text(statement, index, base, span.count, nil)
-            bound()
-        }
-        index += 1
-    }
-
-    private func bind(_ buffer: UnsafeBufferPointer<UInt8>) {
-        if let base = buffer.baseAddress {
-            _ = sqlite3_bind_text(statement, index, UnsafeRawPointer(base).assumingMemoryBound(to: CChar.self),
-                                  Int32(buffer.count), sqliteTransient)
-        } else {
-            _ = sqlite3_bind_text(statement, index, "", 0, sqliteTransient)
-        }
-    }
-
-    mutating func int(_ value: Int64?) {
-        if let value {
-            sqlite3_bind_int64(statement, index, value)
-            bound()
-        } else {
-            bindNull()
-        }
-        index += 1
-    }
-
-    mutating func bool(_ value: Bool?) {
-        int(value.map { $0 ? 1 : 0 })
-    }
-}
-
-/// Which parameters of a statement are NULL (all, after `sqlite3_clear_bindings`), by index from 1.
-final class NullParameters {
-    let flags: UnsafeMutableBufferPointer<Bool>
-
-    init(_ statement: OpaquePointer) {
-        flags = .allocate(capacity: Int(sqlite3_bind_parameter_count(statement)) + 1)
-        clear()
-    }
-
-    deinit { flags.deallocate() }
-
-    /// Clears the statement's bindings, and says so.
-    func clear(_ statement: OpaquePointer? = nil) {
-        if let statement { sqlite3_clear_bindings(statement) }
-        flags.initialize(repeating: true)
     }
 }
 
@@ -330,89 +217,8 @@ final class EventWriter {
 
     // MARK: Running totals of the calls, for the resolver
 
-    /// A text value of a packed row kept in place when short (addresses, account ids): a key and a
-    /// maximum without making a string per record (two per record cost 6% of the writer). Longer values
-    /// (a service's name as the source address, IPv6) are strings.
-    struct ShortText: Hashable {
-        /// Up to 16 bytes, zero-padded, in memory order.
-        var words: (UInt64, UInt64) = (0, 0)
-        /// The length; -1 for SQL NULL, `ShortText.long` when `long` holds the value.
-        var count: Int8 = -1
-        var long: String?
-        static let long: Int8 = 17
-
-        init(_ span: Span, in bytes: UnsafeBufferPointer<UInt8>) {
-            guard span.count >= 0 else { return }
-            let n = Int(span.count)
-            if n <= 16 {
-                withUnsafeMutableBytes(of: &words) { $0.baseAddress!.copyMemory(from: bytes.baseAddress! + Int(span.start), byteCount: n) }
-                count = Int8(n)
-            } else {
-                count = ShortText.long
-                long = String(decoding: UnsafeBufferPointer(rebasing: bytes[Int(span.start)..<Int(span.start) + n]), as: UTF8.self)
-            }
-        }
-
-        var isNull: Bool { count < 0 }
-
-        var string: String? {
-            if count < 0 { return nil }
-            if count == ShortText.long { return long }
-            var copy = words
-            return withUnsafeBytes(of: &copy) { String(decoding: $0.prefix(Int(count)), as: UTF8.self) }
-        }
-
-        static func == (x: ShortText, y: ShortText) -> Bool {
-            x.count == y.count && x.words == y.words && x.long == y.long
-        }
-
-        func hash(into hasher: inout Hasher) {
-            hasher.combine(words.0)
-            hasher.combine(words.1)
-            hasher.combine(count)
-            if let long { hasher.combine(long) }
-        }
-
-        /// Before `other` in byte order (SQLite's order of text), both not NULL.
-        func precedes(_ other: ShortText) -> Bool {
-            if count == ShortText.long || other.count == ShortText.long {
-                return string!.utf8.lexicographicallyPrecedes(other.string!.utf8)
-            }
-            // Big-endian words compare as the bytes do; zero padding, then the length, settles a prefix.
-            let (x0, x1) = (UInt64(bigEndian: words.0), UInt64(bigEndian: words.1))
-            let (y0, y1) = (UInt64(bigEndian: other.words.0), UInt64(bigEndian: other.words.1))
-            if x0 != y0 { return x0 < y0 }
-            if x1 != y1 { return x1 < y1 }
-            return count < other.count
-        }
-    }
-
-    struct CallKey: Hashable {
-        var caller: Int64
-        var ip: ShortText
-    }
-
-    struct CallTotals {
-        var calls: Int64 = 0
-        var first: Int64?
-        var last: Int64?
-        var account = ShortText(.null, in: UnsafeBufferPointer(start: nil, count: 0))
-
-        mutating func add(time: Int64?, account: ShortText) {
-            merge(CallTotals(calls: 1, first: time, last: time, account: account))
-        }
-
-        mutating func merge(_ other: CallTotals) {
-            calls += other.calls
-            if let t = other.first, first.map({ t < $0 }) ?? true { first = t }
-            if let t = other.last, last.map({ t > $0 }) ?? true { last = t }
-            // SQLite's MAX of text: byte order, NULL ignored.
-            if !other.account.isNull, account.isNull || account.precedes(other.account) { account = other.account }
-        }
-    }
-
     /// The calls of the records written since the last flush, by caller and address. Counted straight
-    /// in, not file by file then merged (the merge cost 1,000 instructions a record): a file rolled back
+    /// in, not file by file then merged (the merge cost some 800 instructions a record): a file rolled back
     /// after some of its records were counted marks the counts stale instead (`fileFailed`).
     private var pendingCalls: [CallKey: CallTotals] = [:]
     /// Pending calls past this many are written (`ImportOptions.pendingCallsLimit`).
