@@ -424,37 +424,27 @@ extension SessionResolver {
         }
         try db.execute(sql: """
             DELETE FROM role_identities WHERE 1 \(only("role_arn", "identity", "kind"));
-            INSERT INTO role_identities (role_arn, role_name, permission_set, account, identity, kind, sessions, denied, calls, first, last)
-            SELECT role_arn, MAX(role_name), MAX(permission_set), MAX(account), identity, kind, SUM(sessions), SUM(denied),
-                   SUM(calls), MIN(first), MAX(last)
-            FROM (SELECT role_arn, role_name, permission_set, account, identity, kind, 1 AS sessions, 0 AS denied, calls,
-                         MIN(COALESCE(created, first_call), COALESCE(first_call, created)) AS first,
-                         MAX(COALESCE(created, last_call), COALESCE(last_call, created)) AS last
-                  FROM sessions
-                  WHERE role_arn IS NOT NULL AND identity IS NOT NULL AND kind IS NOT NULL \(only("role_arn", "identity", "kind"))
-                  UNION ALL
-                  SELECT o.req_role_arn, o.req_role_name, o.req_permission_set, COALESCE(arn_account(o.req_role_arn), o.account),
-                         o.identity, o.kind, 0, 1, 0, o.time, o.time
-                  FROM event_origin o WHERE o.id IN (SELECT id FROM temp.denied) AND \(deniedAttempts))
-            WHERE 1 \(only("role_arn", "identity", "kind"))
-            GROUP BY role_arn, identity, kind;
-
             DELETE FROM role_identity_ips WHERE 1 \(only("role_arn", "identity", "kind"));
-            INSERT OR IGNORE INTO role_identity_ips (role_arn, identity, kind, ip)
-            SELECT role_arn, identity, kind, COALESCE(source_ip, first_ip) FROM sessions
-            WHERE role_arn IS NOT NULL AND identity IS NOT NULL AND kind IS NOT NULL
-              AND COALESCE(source_ip, first_ip) IS NOT NULL \(only("role_arn", "identity", "kind"));
-            INSERT OR IGNORE INTO role_identity_ips (role_arn, identity, kind, ip)
-            SELECT s.role_arn, s.identity, s.kind, i.ip FROM sessions s JOIN session_ips i ON i.session_id = s.id
-            WHERE s.role_arn IS NOT NULL AND s.identity IS NOT NULL AND s.kind IS NOT NULL
-              \(only("s.role_arn", "s.identity", "s.kind"));
-            INSERT OR IGNORE INTO role_identity_ips (role_arn, identity, kind, ip)
-            SELECT o.req_role_arn, o.identity, o.kind, o.source_ip FROM event_origin o
-            WHERE o.id IN (SELECT id FROM temp.denied) AND \(deniedAttempts) AND o.source_ip IS NOT NULL
-              \(only("o.req_role_arn", "o.identity", "o.kind"));
-            DROP TABLE temp.denied;
-            DROP TABLE IF EXISTS temp.groups;
             """)
+        let grouped = "s.role_arn IS NOT NULL AND s.identity IS NOT NULL AND s.kind IS NOT NULL \(only("s.role_arn", "s.identity", "s.kind"))"
+        var totals = RoleTotals()
+        try totals.count(db, sessions: """
+            SELECT s.id, s.role_arn, s.identity, s.kind, s.role_name, s.permission_set, s.account, s.calls,
+                   MIN(COALESCE(s.created, s.first_call), COALESCE(s.first_call, s.created)),
+                   MAX(COALESCE(s.created, s.last_call), COALESCE(s.last_call, s.created)),
+                   COALESCE(s.source_ip, s.first_ip)
+            FROM sessions s WHERE \(grouped) ORDER BY s.id
+            """, sessionIPs: touched ? """
+            SELECT session_id, ip FROM session_ips WHERE session_id IN (SELECT s.id FROM sessions s WHERE \(grouped))
+            ORDER BY session_id
+            """ : "SELECT session_id, ip FROM session_ips ORDER BY session_id", denied: """
+            SELECT o.req_role_arn, o.identity, o.kind, o.req_role_name, o.req_permission_set,
+                   COALESCE(arn_account(o.req_role_arn), o.account), o.time, o.source_ip
+            FROM event_origin o
+            WHERE o.id IN (SELECT id FROM temp.denied) AND \(deniedAttempts) \(only("o.req_role_arn", "o.identity", "o.kind"))
+            """)
+        try totals.write(db)
+        try db.execute(sql: "DROP TABLE temp.denied; DROP TABLE IF EXISTS temp.groups")
     }
 
     /// Records, from now on, the role groups (role, identity, kind) of every session the run inserts or
