@@ -22,6 +22,30 @@ uint32_t trail_crc32(uint32_t crc, const unsigned char *buf, size_t len);
 /// 1 if `trail_crc32` folds with PCLMULQDQ on this machine.
 int trail_crc32_folds(void);
 
+/// A value of `trail_feed`'s rows: NULL, an integer, or a text of `length` bytes at `integer` in the rows' bytes.
+enum { TRAIL_FEED_NULL = 0, TRAIL_FEED_INTEGER = 1, TRAIL_FEED_TEXT = 2 };
+typedef struct {
+    int64_t integer;
+    int32_t length;
+    int32_t type;
+} trail_feed_cell;
+
+/// Rows for `trail_feed`: `count` rows of `columns` cells each (at most 16), row after row.
+typedef struct {
+    const char *bytes;
+    const trail_feed_cell *cells;
+    int64_t count;
+    int32_t columns;
+} trail_feed_rows;
+
+/// Makes the table-valued function `trail_feed(source)` (columns c0 to c15) known to a connection
+/// (a `sqlite3 *`). Returns an SQLite result code.
+int trail_feed_register(void *db);
+
+/// Binds rows as parameter `index` (from 1) of a statement (a `sqlite3_stmt *`) that reads
+/// `trail_feed(?)`. The rows and their bytes must stay unchanged until the statement is reset.
+int trail_feed_bind(void *statement, int index, const trail_feed_rows *rows);
+
 /// Which of the 16 bytes at `p` end a JSON string's plain run: a quote, a backslash, a control character
 /// or a non-ASCII byte (bit i for byte i; 0 when none does). In line, for the JSON scanner's hot loop;
 /// SSE2 is part of x86-64, and elsewhere the bytes are tested one by one.

@@ -135,42 +135,38 @@ struct RoleTotals {
         }
     }
 
-    static let addressesPerInsert = 32
-
     /// Writes every group and its addresses, in key order (appended to the tables' keys rather than
-    /// inserted in the middle). The groups' old rows must be gone.
+    /// inserted in the middle), many rows to a statement. The groups' old rows must be gone.
     func write(_ db: Database) throws {
-        let groupStatement = try db.makeStatement(sql: """
+        let insertGroups = """
             INSERT INTO role_identities (role_arn, role_name, permission_set, account, identity, kind, sessions, denied, calls, first, last)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-            """)
-        let addressStatement = try db.makeStatement(sql: "INSERT INTO role_identity_ips (role_arn, identity, kind, ip) VALUES (?1, ?2, ?3, ?4)")
-        let addressesStatement = try db.makeStatement(sql: "INSERT INTO role_identity_ips (role_arn, identity, kind, ip) VALUES "
-            + (0..<Self.addressesPerInsert).map { "(?1, ?2, ?3, ?\($0 + 4))" }.joined(separator: ", "))
-        let group = groupStatement.sqliteStatement
-        let address = addressStatement.sqliteStatement
-        let addresses = addressesStatement.sqliteStatement
-        defer { withExtendedLifetime((groupStatement, addressStatement, addressesStatement)) {} }
+            SELECT c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10 FROM trail_feed(?)
+            """
+        let insertAddresses = "INSERT INTO role_identity_ips (role_arn, identity, kind, ip) SELECT c0, c1, c2, c3 FROM trail_feed(?)"
+        var rows = FeedRows(columns: 11)
+        var addresses = FeedRows(columns: 4)
         for i in keys.indices.sorted(by: { keys[$0] < keys[$1] }) {
             let key = keys[i]
             let g = groups[i]
-            var b = Binder(group)
-            b.text(key.role.string); b.text(g.roleName); b.text(g.permissionSet); b.text(g.account)
-            b.text(key.identity.string); b.text(key.kind.string)
-            b.int(g.sessions); b.int(g.denied); b.int(g.calls); b.int(g.first); b.int(g.last)
-            try run(db, group)
-            // A group's addresses many to a statement, its key bound once.
-            var ips = g.ips.makeIterator()
-            var left = g.ips.count
-            while left > 0 {
-                let statement = left >= Self.addressesPerInsert ? addresses : address
-                var b = Binder(statement)
-                b.text(key.role.string); b.text(key.identity.string); b.text(key.kind.string)
-                for _ in 0..<(left >= Self.addressesPerInsert ? Self.addressesPerInsert : 1) { b.text(ips.next()!.string) }
-                left -= left >= Self.addressesPerInsert ? Self.addressesPerInsert : 1
-                try run(db, statement)
+            rows.add(key.role.string); rows.add(g.roleName); rows.add(g.permissionSet); rows.add(g.account)
+            rows.add(key.identity.string); rows.add(key.kind.string)
+            rows.add(g.sessions); rows.add(g.denied); rows.add(g.calls); rows.add(g.first); rows.add(g.last)
+            try rows.flush(db, insertGroups)
+            // The group's key is stored once and named again by the addresses after the first.
+            var first: Int?
+            for ip in g.ips {
+                if let first {
+                    for column in 0..<3 { addresses.add(copyOf: first, column) }
+                } else {
+                    first = addresses.count
+                    addresses.add(key.role.string); addresses.add(key.identity.string); addresses.add(key.kind.string)
+                }
+                addresses.add(ip.string)
             }
+            try addresses.flush(db, insertAddresses)
         }
+        try rows.flush(db, insertGroups, atLeast: 1)
+        try addresses.flush(db, insertAddresses, atLeast: 1)
     }
 
     // MARK: Raw statements (text read whole, a NUL included, which GRDB's reading would cut short)
@@ -200,13 +196,5 @@ struct RoleTotals {
             defer { sqlite3_reset(s) }
             while try step(db, s) { try body(s) }
         }
-    }
-
-    private func run(_ db: Database, _ s: OpaquePointer) throws {
-        defer {
-            sqlite3_reset(s)
-            sqlite3_clear_bindings(s)
-        }
-        _ = try step(db, s)
     }
 }

@@ -137,6 +137,9 @@ public final class Store {
             Store.addGitHubRepository(db)
             db.add(function: Store.githubContext)
             Caller.addSQLHash(db)
+            guard trail_feed_register(UnsafeMutableRawPointer(db.sqliteConnection)) == SQLITE_OK else {
+                throw DatabaseError(message: "cannot register trail_feed")
+            }
         }
         dbQueue = try DatabaseQueue(path: path, configuration: config)
         try Schema.migrator().migrate(dbQueue)
