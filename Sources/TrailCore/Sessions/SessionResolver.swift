@@ -71,18 +71,27 @@ struct SessionResolver {
     private func collectNewCalls(_ db: Database, after watermark: Int64) throws {
         try db.execute(sql: """
             DROP TABLE IF EXISTS temp.new_calls;
-            CREATE TEMP TABLE new_calls AS
-            SELECT caller_id, ip, SUM(calls) AS calls, MIN(first) AS first, MAX(last) AS last, MAX(account) AS account
-            FROM (SELECT caller_id, ip, calls, first, last, account FROM pending_calls
-                  UNION ALL
-                  -- Through the callers' index whatever the statistics (the first import has none yet):
-                  -- a few target-account callers, where a scan would read every new event.
-                  -- Twins are ruled out by id first, from their index: their rows are not read at all.
-                  SELECT caller_id, source_ip, 1, time, time, account FROM event_rows INDEXED BY events_caller
-                  WHERE id > \(watermark) AND caller_id IN (SELECT id FROM callers WHERE ui_type = 'AWSAccount')
-                    AND id NOT IN (SELECT id FROM event_rows INDEXED BY events_twin WHERE twin_of IS NOT NULL AND id > \(watermark))
-                    AND twin_of IS NULL)
-            GROUP BY caller_id, ip;
+            CREATE TEMP TABLE new_calls (caller_id INTEGER, ip TEXT, calls INTEGER, first INTEGER, last INTEGER, account TEXT);
+            """)
+        // In (caller, address) order, as the joins that read them want them (in the order of the flushes,
+        // the session totals took 0.27 s instead of 0.15).
+        if try !PendingCalls.merge(into: db) {
+            try db.execute(sql: """
+                INSERT INTO temp.new_calls
+                SELECT caller_id, ip, SUM(calls), MIN(first), MAX(last), MAX(account) FROM pending_calls GROUP BY caller_id, ip
+                """)
+        }
+        // Target-account callers are never in the pending calls: their totals come after, apart.
+        try db.execute(sql: """
+            INSERT INTO temp.new_calls
+            -- Through the callers' index whatever the statistics (the first import has none yet):
+            -- a few target-account callers, where a scan would read every new event.
+            -- Twins are ruled out by id first, from their index: their rows are not read at all.
+            SELECT caller_id, source_ip, COUNT(*), MIN(time), MAX(time), MAX(account) FROM event_rows INDEXED BY events_caller
+            WHERE id > \(watermark) AND caller_id IN (SELECT id FROM callers WHERE ui_type = 'AWSAccount')
+              AND id NOT IN (SELECT id FROM event_rows INDEXED BY events_twin WHERE twin_of IS NOT NULL AND id > \(watermark))
+              AND twin_of IS NULL
+            GROUP BY caller_id, source_ip;
             DELETE FROM pending_calls;
             """)
     }

@@ -59,9 +59,16 @@ extension EventWriter {
         }
     }
 
-    struct CallKey: Hashable {
+    /// A caller and a source address, ordered as SQLite orders them: by caller, then address, NULL first.
+    struct CallKey: Hashable, Comparable {
         var caller: Int64
         var ip: ShortText
+
+        static func < (a: CallKey, b: CallKey) -> Bool {
+            if a.caller != b.caller { return a.caller < b.caller }
+            if a.ip.isNull || b.ip.isNull { return a.ip.isNull && !b.ip.isNull }
+            return a.ip.precedes(b.ip)
+        }
     }
 
     struct CallTotals {
@@ -78,5 +85,14 @@ extension EventWriter {
             if let t = time, last.map({ t > $0 }) ?? true { last = t }
             if !account.isNull, self.account.isNull || self.account.precedes(account) { self.account = account }
         }
+    }
+}
+
+extension FeedRows {
+    mutating func add(_ value: EventWriter.ShortText) {
+        if value.count == EventWriter.ShortText.long { return add(value.long) }
+        guard !value.isNull else { return add(nil as Int64?) }
+        var words = value.words
+        withUnsafeBytes(of: &words) { add(text: UnsafeBufferPointer(start: $0.baseAddress!.assumingMemoryBound(to: UInt8.self), count: Int(value.count))) }
     }
 }

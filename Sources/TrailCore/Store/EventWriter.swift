@@ -73,9 +73,6 @@ final class EventWriter {
         sqlite3_clear_bindings(insert.sqliteStatement)
         insertNulls = NullParameters(insert.sqliteStatement)
         existing = try db.cachedStatement(sql: "SELECT event_id FROM event_rows WHERE event_key = ?")
-        insertCalls = try db.cachedStatement(sql: """
-            INSERT INTO pending_calls (caller_id, ip, calls, first, last, account) VALUES (?, ?, ?, ?, ?, ?)
-            """)
         let callerColumns = Caller.columns.joined(separator: ", ")
         findCallers = try db.cachedStatement(sql: "SELECT id, \(callerColumns) FROM callers WHERE hash = ?")
         insertedHashes = try Bool.fetchOne(db, sql: "SELECT NOT EXISTS (SELECT 1 FROM callers)") == true ? [] : nil
@@ -88,7 +85,8 @@ final class EventWriter {
     }
 
     private let existing: Statement
-    private let insertCalls: Statement
+    /// The pending calls on their way to `pending_calls`, kept for the next flush's allocations.
+    private var callRows = FeedRows(columns: 6)
     private let findCallers: Statement
     private let insertCaller: Statement
     /// The callers met lately and their ids, by their stored hash, with their canonical bytes to compare
@@ -262,17 +260,19 @@ final class EventWriter {
             return
         }
         guard !pendingCalls.isEmpty else { return }
-        let statement = insertCalls.sqliteStatement
-        for (key, totals) in pendingCalls {
-            var b = Binder(statement)
-            b.int(key.caller)
-            b.text(key.ip)
-            b.int(totals.calls)
-            b.int(totals.first)
-            b.int(totals.last)
-            b.text(totals.account)
-            try run(statement)
+        // In key order, as a run the resolver merges with the other flushes' (`PendingCalls`), in one statement.
+        callRows.removeAll()
+        callRows.reserve(rows: pendingCalls.count)
+        for (key, totals) in pendingCalls.sorted(by: { $0.key < $1.key }) {
+            callRows.add(key.caller)
+            callRows.add(key.ip)
+            callRows.add(totals.calls)
+            callRows.add(totals.first)
+            callRows.add(totals.last)
+            callRows.add(totals.account)
         }
+        try callRows.run(db, "INSERT INTO pending_calls (caller_id, ip, calls, first, last, account) SELECT c0, c1, c2, c3, c4, c5 FROM trail_feed(?)")
+        callRows.removeAll()
         pendingCalls.removeAll(keepingCapacity: true)
     }
 
