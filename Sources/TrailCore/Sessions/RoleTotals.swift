@@ -105,28 +105,49 @@ struct RoleTotals {
         } }
     }
 
+    /// One session of a group, with its totals and address (`first` and `last` as the group's span takes them).
+    @discardableResult
+    mutating func addSession(role: String, identity: String, kind: String, roleName: String?, permissionSet: String?,
+                             account: String?, calls: Int64, first: Int64?, last: Int64?, ip: String?) -> Int {
+        let g = group(Key(role: BinaryText(role), identity: BinaryText(identity), kind: BinaryText(kind)))
+        groups[g].describe(roleName: roleName, permissionSet: permissionSet, account: account)
+        groups[g].sessions += 1
+        groups[g].calls += calls
+        groups[g].span(first, last)
+        if let ip { groups[g].ips.insert(BinaryText(ip)) }
+        return g
+    }
+
+    /// Another address of a session of group `g`.
+    mutating func addAddress(_ ip: String, group g: Int) {
+        groups[g].ips.insert(BinaryText(ip))
+    }
+
     /// Counts the groups' sessions (with their addresses) and failed attempts, as the SQL of `rows` selects
-    /// them: `sessions` (id order), `sessionIPs` (session id order) and `denied`.
+    /// them: `sessions` (id order), `sessionIPs` (session id order) and `denied` (see `countDenied`).
     mutating func count(_ db: Database, sessions: String, sessionIPs: String, denied: String) throws {
         let ipsStatement = try db.makeStatement(sql: sessionIPs)
         let ips = ipsStatement.sqliteStatement
         defer { withExtendedLifetime(ipsStatement) { _ = sqlite3_reset(ips) } }
-        var ipsRow = try step(db, ips)
-        try forEachRow(db, sessions) { s in
+        var ipsRow = try Self.step(db, ips)
+        try Self.forEachRow(db, sessions) { s in
             let id = sqlite3_column_int64(s, 0)
-            let g = group(Key(role: BinaryText(Self.text(s, 1)!), identity: BinaryText(Self.text(s, 2)!), kind: BinaryText(Self.text(s, 3)!)))
-            groups[g].describe(roleName: Self.text(s, 4), permissionSet: Self.text(s, 5), account: Self.text(s, 6))
-            groups[g].sessions += 1
-            groups[g].calls += sqlite3_column_int64(s, 7)
-            groups[g].span(Self.int(s, 8), Self.int(s, 9))
-            if let ip = Self.text(s, 10) { groups[g].ips.insert(BinaryText(ip)) }
+            let g = addSession(role: Self.text(s, 1)!, identity: Self.text(s, 2)!, kind: Self.text(s, 3)!, roleName: Self.text(s, 4),
+                               permissionSet: Self.text(s, 5), account: Self.text(s, 6), calls: sqlite3_column_int64(s, 7),
+                               first: Self.int(s, 8), last: Self.int(s, 9), ip: Self.text(s, 10))
             // The session's addresses: both lists are in session id order.
             while ipsRow, sqlite3_column_int64(ips, 0) <= id {
-                if sqlite3_column_int64(ips, 0) == id, let ip = Self.text(ips, 1) { groups[g].ips.insert(BinaryText(ip)) }
-                ipsRow = try step(db, ips)
+                if sqlite3_column_int64(ips, 0) == id, let ip = Self.text(ips, 1) { addAddress(ip, group: g) }
+                ipsRow = try Self.step(db, ips)
             }
         }
-        try forEachRow(db, denied) { d in
+        try countDenied(db, denied)
+    }
+
+    /// The failed attempts to assume a role that `sql` selects: role ARN, identity, kind, role name,
+    /// permission set, account, time, source address.
+    mutating func countDenied(_ db: Database, _ sql: String) throws {
+        try Self.forEachRow(db, sql) { d in
             let g = group(Key(role: BinaryText(Self.text(d, 0)!), identity: BinaryText(Self.text(d, 1)!), kind: BinaryText(Self.text(d, 2)!)))
             groups[g].describe(roleName: Self.text(d, 3), permissionSet: Self.text(d, 4), account: Self.text(d, 5))
             groups[g].denied += 1
@@ -171,17 +192,17 @@ struct RoleTotals {
 
     // MARK: Raw statements (text read whole, a NUL included, which GRDB's reading would cut short)
 
-    private static func text(_ s: OpaquePointer, _ i: Int32) -> String? {
+    static func text(_ s: OpaquePointer, _ i: Int32) -> String? {
         guard sqlite3_column_type(s, i) != SQLITE_NULL else { return nil }
         let bytes = sqlite3_column_text(s, i)
         return String(decoding: UnsafeBufferPointer(start: bytes, count: bytes == nil ? 0 : Int(sqlite3_column_bytes(s, i))), as: UTF8.self)
     }
 
-    private static func int(_ s: OpaquePointer, _ i: Int32) -> Int64? {
+    static func int(_ s: OpaquePointer, _ i: Int32) -> Int64? {
         sqlite3_column_type(s, i) == SQLITE_NULL ? nil : sqlite3_column_int64(s, i)
     }
 
-    private func step(_ db: Database, _ s: OpaquePointer) throws -> Bool {
+    static func step(_ db: Database, _ s: OpaquePointer) throws -> Bool {
         switch sqlite3_step(s) {
         case SQLITE_ROW: return true
         case SQLITE_DONE: return false
@@ -189,7 +210,7 @@ struct RoleTotals {
         }
     }
 
-    private func forEachRow(_ db: Database, _ sql: String, _ body: (OpaquePointer) throws -> Void) throws {
+    static func forEachRow(_ db: Database, _ sql: String, _ body: (OpaquePointer) throws -> Void) throws {
         let statement = try db.makeStatement(sql: sql)
         try withExtendedLifetime(statement) {
             let s = statement.sqliteStatement

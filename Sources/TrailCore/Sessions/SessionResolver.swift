@@ -8,6 +8,8 @@ struct SessionResolver {
     /// At least this many new events (and as many as were resolved before) and the sessions' secondary
     /// indexes are built again at the end rather than kept up to date.
     var rebuildIndexesFrom: Int64 = 50_000
+    /// At most this many sessions in the store and a full resolution is worked out in memory (`FullResolution`).
+    var fullResolutionLimit = FullResolution.maxSessions
 
     /// Brings the store's links up to date with every record stored since the last run.
     func resolve() throws {
@@ -42,8 +44,6 @@ struct SessionResolver {
         clock.lap("  minted sessions")
         try addOrphanSessions(db)
         clock.lap("  orphan sessions")
-        try updateTotals(db, recount: minted.recount)
-        clock.lap("  session totals")
         // Identity Center's newer events name only a user id; a record that names both teaches us the name.
         try db.execute(sql: """
             INSERT OR REPLACE INTO sso_names (user_id, user_name)
@@ -51,13 +51,22 @@ struct SessionResolver {
             WHERE id IN (SELECT caller_id FROM temp.new_calls)
               AND ui_type = 'IdentityCenterUser' AND on_behalf_of IS NOT NULL AND user_name IS NOT NULL
             """)
-        try db.execute(sql: "DROP TABLE temp.new_calls")
-        // A large run resolves every session again; a small one only those it added or changed and
-        // the sessions they minted, at any depth.
-        try resolveOrigins(db, only: rebuild ? nil : (after: sessionsBefore, changed: minted.changed))
-        clock.lap("  origins")
-        try Self.rollUpRoles(db, touched: !rebuild)
-        clock.lap("  role totals")
+        // Every session to resolve (a first import, a large one): worked out in memory, unless the store
+        // holds too many sessions for that.
+        if rebuild || watermark == 0, try FullResolution.run(db, recount: minted.recount, limit: fullResolutionLimit) {
+            clock.lap("  totals, origins and role totals")
+            try db.execute(sql: "DROP TABLE temp.new_calls")
+        } else {
+            try updateTotals(db, recount: minted.recount)
+            clock.lap("  session totals")
+            try db.execute(sql: "DROP TABLE temp.new_calls")
+            // A large run resolves every session again; a small one only those it added or changed and
+            // the sessions they minted, at any depth.
+            try resolveOrigins(db, only: rebuild ? nil : (after: sessionsBefore, changed: minted.changed))
+            clock.lap("  origins")
+            try Self.rollUpRoles(db, touched: !rebuild)
+            clock.lap("  role totals")
+        }
         if rebuild {
             for index in Self.sessionIndexes { try db.execute(sql: "CREATE INDEX IF NOT EXISTS \(index.name) \(index.definition)") }
             clock.lap("  session indexes")
@@ -94,6 +103,42 @@ struct SessionResolver {
             GROUP BY caller_id, source_ip;
             DELETE FROM pending_calls;
             """)
+    }
+
+    /// Each session's origin where its chain starts (id, parent session, role, whether it is a role's
+    /// session, identity, kind, attribution, chain, done), and any `extra` columns of `s`, its session.
+    static func originStarts(extra: String = "", where filter: String) -> String {
+        """
+        SELECT s.id, p.id, s.role_arn,
+               COALESCE(s.action, '') NOT IN ('GetSessionToken', 'GetFederationToken'),
+               -- Where the chain starts: an orphan's fallback, the minting record's own origin, or its caller.
+               CASE WHEN s.minted_by IS NULL THEN
+                        CASE WHEN substr(s.role_name, 1, 15) = 'AWSReservedSSO_' AND s.session_name IS NOT NULL
+                             THEN s.session_name
+                             ELSE COALESCE(s.assumed_role_arn, s.role_arn, s.access_key_id) END
+                    ELSE COALESCE(t.minted_identity, s.mint_identity, tc.own_identity, mc.own_identity,
+                                  s.assumed_role_arn, s.access_key_id) END,
+               CASE WHEN s.minted_by IS NULL THEN
+                        CASE WHEN substr(s.role_name, 1, 15) = 'AWSReservedSSO_' AND s.session_name IS NOT NULL THEN 'sso'
+                             WHEN s.federated_provider LIKE '%token.actions.githubusercontent.com%' THEN 'github-actions'
+                             ELSE 'unknown' END
+                    WHEN COALESCE(t.minted_identity, s.mint_identity) IS NOT NULL THEN COALESCE(t.minted_kind, s.mint_kind)
+                    ELSE COALESCE(tc.own_kind, mc.own_kind, 'unknown') END,
+               CASE WHEN s.minted_by IS NOT NULL AND COALESCE(t.minted_identity, s.mint_identity) IS NOT NULL
+                    THEN 'key' ELSE 'inferred' END,
+               CASE WHEN s.role_arn IS NOT NULL THEN json_array(s.role_arn) ELSE '[]' END,
+               p.id IS NULL\(extra)
+        FROM sessions s
+        LEFT JOIN callers mc ON mc.id = s.mint_caller_id
+        -- A target-account copy's caller copy, if stored (its twin), names the origin: looked up only
+        -- for such copies (the caller copy, when it mints, replaces it as the minting record).
+        LEFT JOIN event_rows t ON t.id = CASE WHEN s.mint_copy = 'AWSAccount'
+                                             THEN (SELECT twin_of FROM event_rows WHERE id = s.minted_by) END
+        LEFT JOIN callers tc ON tc.id = t.caller_id
+        LEFT JOIN sessions p ON s.minted_by IS NOT NULL AND p.access_key_id = COALESCE(tc.access_key_id, mc.access_key_id)
+                             AND p.id != s.id
+        WHERE \(filter)
+        """
     }
 
     /// The sessions' secondary indexes (as the first migration made them).
@@ -187,6 +232,34 @@ struct SessionResolver {
         """
     }
 
+    /// The new calls by session (sid, ip, calls, first, last): those of its callers, whose key and
+    /// creationDate are the session's.
+    static let sessionCalls = """
+        SELECT s.id AS sid, n.ip, n.calls, n.first, n.last
+        FROM temp.new_calls n
+        JOIN callers c ON c.id = n.caller_id AND c.access_key_id IS NOT NULL
+        JOIN sessions s ON s.access_key_id = c.access_key_id
+            AND (c.session_created IS NULL OR s.created IS NULL
+                 OR s.created BETWEEN c.session_created - 2 AND c.session_created + 2)
+        """
+
+    /// Counts a session again from all its events (it gained its minting record this run, after some of its
+    /// calls were counted): its calls, first and last call and addresses.
+    static func recount(_ db: Database, key: String) throws {
+        try db.execute(sql: """
+            UPDATE sessions SET (calls, first_call, last_call) =
+                (SELECT COUNT(*), MIN(e.time), MAX(e.time) FROM events e WHERE \(signedBy("sessions")))
+            WHERE access_key_id = ?
+            """, arguments: [key])
+        try db.execute(sql: "DELETE FROM session_ips WHERE session_id = (SELECT id FROM sessions WHERE access_key_id = ?)",
+                       arguments: [key])
+        try db.execute(sql: """
+            INSERT OR IGNORE INTO session_ips (session_id, ip)
+            SELECT s.id, e.source_ip FROM sessions s JOIN events e ON \(signedBy("s"))
+            WHERE s.access_key_id = ? AND e.source_ip IS NOT NULL
+            """, arguments: [key])
+    }
+
     /// Keeps each session's running totals (calls, first and last call, source IPs) so that `who`
     /// answers without reading the events. New events are added to the totals; a session that gained
     /// its minting record this run is counted again from all its events, some of which came earlier.
@@ -195,13 +268,7 @@ struct SessionResolver {
     private func updateTotals(_ db: Database, recount keys: [String]) throws {
         // New calls by session: those of its callers, whose key and creationDate are the session's.
         try db.execute(sql: """
-            CREATE TEMP TABLE session_calls AS
-            SELECT s.id AS sid, n.ip, n.calls, n.first, n.last
-            FROM temp.new_calls n
-            JOIN callers c ON c.id = n.caller_id AND c.access_key_id IS NOT NULL
-            JOIN sessions s ON s.access_key_id = c.access_key_id
-                AND (c.session_created IS NULL OR s.created IS NULL
-                     OR s.created BETWEEN c.session_created - 2 AND c.session_created + 2);
+            CREATE TEMP TABLE session_calls AS \(Self.sessionCalls);
 
             DROP TABLE IF EXISTS temp.session_totals;
             CREATE TEMP TABLE session_totals (sid INTEGER PRIMARY KEY, calls INTEGER, first INTEGER, last INTEGER);
@@ -216,30 +283,24 @@ struct SessionResolver {
             // Counted again from all its events below: its new calls are not added on top.
             try db.execute(sql: "DELETE FROM temp.session_totals WHERE sid = (SELECT id FROM sessions WHERE access_key_id = ?)",
                            arguments: [key])
-            try db.execute(sql: """
-                UPDATE sessions SET (calls, first_call, last_call) =
-                    (SELECT COUNT(*), MIN(e.time), MAX(e.time) FROM events e WHERE \(Self.signedBy("sessions")))
-                WHERE access_key_id = ?
-                """, arguments: [key])
-            try db.execute(sql: "DELETE FROM session_ips WHERE session_id = (SELECT id FROM sessions WHERE access_key_id = ?)",
-                           arguments: [key])
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO session_ips (session_id, ip)
-                SELECT s.id, e.source_ip FROM sessions s JOIN events e ON \(Self.signedBy("s"))
-                WHERE s.access_key_id = ? AND e.source_ip IS NOT NULL
-                """, arguments: [key])
+            try Self.recount(db, key: key)
         }
-        // An orphan's address is that of its first call (a minted session has its minting call's); calls
-        // imported now may come before those seen so far, so every orphan they touch is looked at again.
+        try Self.updateOrphans(db, counted: "SELECT sid FROM temp.session_totals")
+    }
+
+    /// An orphan's address is that of its first call (a minted session has its minting call's); calls
+    /// imported now may come before those seen so far, so every orphan they touch is looked at again:
+    /// those with calls, before or now (`counted` selects the ids of those with calls now). Likewise an
+    /// orphan's sourceIdentity, which any of its calls may carry.
+    static func updateOrphans(_ db: Database, counted: String) throws {
         try db.execute(sql: """
-            UPDATE sessions SET first_ip = (SELECT e.source_ip FROM events e WHERE \(Self.signedBy("sessions"))
+            UPDATE sessions SET first_ip = (SELECT e.source_ip FROM events e WHERE \(signedBy("sessions"))
                                            ORDER BY e.time, e.event_id LIMIT 1)
             WHERE id IN (SELECT s.id FROM sessions s
-                         WHERE s.minted_by IS NULL AND (s.calls > 0 OR s.id IN (SELECT sid FROM temp.session_totals))
+                         WHERE s.minted_by IS NULL AND (s.calls > 0 OR s.id IN (\(counted)))
                            AND EXISTS (SELECT 1 FROM callers c JOIN temp.new_calls n ON n.caller_id = c.id
                                        WHERE c.access_key_id = s.access_key_id))
             """)
-        // Likewise an orphan's sourceIdentity, which any of its calls may carry.
         try db.execute(sql: """
             UPDATE sessions SET source_identity = (SELECT MAX(c.source_identity) FROM callers c
                                                    WHERE c.access_key_id = sessions.access_key_id)
@@ -298,35 +359,7 @@ struct SessionResolver {
                 identity TEXT, kind TEXT, attribution TEXT, chain TEXT, done INTEGER NOT NULL);
 
             INSERT INTO resolution
-            SELECT s.id, p.id, s.role_arn,
-                   COALESCE(s.action, '') NOT IN ('GetSessionToken', 'GetFederationToken'),
-                   -- Where the chain starts: an orphan's fallback, the minting record's own origin, or its caller.
-                   CASE WHEN s.minted_by IS NULL THEN
-                            CASE WHEN substr(s.role_name, 1, 15) = 'AWSReservedSSO_' AND s.session_name IS NOT NULL
-                                 THEN s.session_name
-                                 ELSE COALESCE(s.assumed_role_arn, s.role_arn, s.access_key_id) END
-                        ELSE COALESCE(t.minted_identity, s.mint_identity, tc.own_identity, mc.own_identity,
-                                      s.assumed_role_arn, s.access_key_id) END,
-                   CASE WHEN s.minted_by IS NULL THEN
-                            CASE WHEN substr(s.role_name, 1, 15) = 'AWSReservedSSO_' AND s.session_name IS NOT NULL THEN 'sso'
-                                 WHEN s.federated_provider LIKE '%token.actions.githubusercontent.com%' THEN 'github-actions'
-                                 ELSE 'unknown' END
-                        WHEN COALESCE(t.minted_identity, s.mint_identity) IS NOT NULL THEN COALESCE(t.minted_kind, s.mint_kind)
-                        ELSE COALESCE(tc.own_kind, mc.own_kind, 'unknown') END,
-                   CASE WHEN s.minted_by IS NOT NULL AND COALESCE(t.minted_identity, s.mint_identity) IS NOT NULL
-                        THEN 'key' ELSE 'inferred' END,
-                   CASE WHEN s.role_arn IS NOT NULL THEN json_array(s.role_arn) ELSE '[]' END,
-                   p.id IS NULL
-            FROM sessions s
-            LEFT JOIN callers mc ON mc.id = s.mint_caller_id
-            -- A target-account copy's caller copy, if stored (its twin), names the origin: looked up only
-            -- for such copies (the caller copy, when it mints, replaces it as the minting record).
-            LEFT JOIN event_rows t ON t.id = CASE WHEN s.mint_copy = 'AWSAccount'
-                                                 THEN (SELECT twin_of FROM event_rows WHERE id = s.minted_by) END
-            LEFT JOIN callers tc ON tc.id = t.caller_id
-            LEFT JOIN sessions p ON s.minted_by IS NOT NULL AND p.access_key_id = COALESCE(tc.access_key_id, mc.access_key_id)
-                                 AND p.id != s.id
-            WHERE \(dirty);
+            \(Self.originStarts(where: dirty))
             """)
         if only != nil {
             // The parents outside the dirty set are resolved already: their origin is the chain's start.
@@ -408,7 +441,9 @@ extension SessionResolver {
     /// and the failed attempts. (A rebuild reads every session: 0.2 s at 772,645 events.) With `touched`,
     /// only the groups in `temp.role_groups` (see `watchRoleGroups`) and those with failed attempts,
     /// before and after, are counted again.
-    static func rollUpRoles(_ db: Database, touched: Bool = false) throws {
+    /// `sessions`, if given, counts every session itself (a full resolution holds them in memory): only the
+    /// failed attempts are read.
+    static func rollUpRoles(_ db: Database, touched: Bool = false, sessions: ((inout RoleTotals) throws -> Void)? = nil) throws {
         try db.execute(sql: """
             -- The failed attempts, found through their partial index whatever the planner's statistics
             -- (the first import has none yet), then read by id.
@@ -437,21 +472,27 @@ extension SessionResolver {
             """)
         let grouped = "s.role_arn IS NOT NULL AND s.identity IS NOT NULL AND s.kind IS NOT NULL \(only("s.role_arn", "s.identity", "s.kind"))"
         var totals = RoleTotals()
-        try totals.count(db, sessions: """
-            SELECT s.id, s.role_arn, s.identity, s.kind, s.role_name, s.permission_set, s.account, s.calls,
-                   MIN(COALESCE(s.created, s.first_call), COALESCE(s.first_call, s.created)),
-                   MAX(COALESCE(s.created, s.last_call), COALESCE(s.last_call, s.created)),
-                   COALESCE(s.source_ip, s.first_ip)
-            FROM sessions s WHERE \(grouped) ORDER BY s.id
-            """, sessionIPs: touched ? """
-            SELECT session_id, ip FROM session_ips WHERE session_id IN (SELECT s.id FROM sessions s WHERE \(grouped))
-            ORDER BY session_id
-            """ : "SELECT session_id, ip FROM session_ips ORDER BY session_id", denied: """
+        let denied = """
             SELECT o.req_role_arn, o.identity, o.kind, o.req_role_name, o.req_permission_set,
                    COALESCE(arn_account(o.req_role_arn), o.account), o.time, o.source_ip
             FROM event_origin o
             WHERE o.id IN (SELECT id FROM temp.denied) AND \(deniedAttempts) \(only("o.req_role_arn", "o.identity", "o.kind"))
-            """)
+            """
+        if let sessions {
+            try sessions(&totals)
+            try totals.countDenied(db, denied)
+        } else {
+            try totals.count(db, sessions: """
+                SELECT s.id, s.role_arn, s.identity, s.kind, s.role_name, s.permission_set, s.account, s.calls,
+                       MIN(COALESCE(s.created, s.first_call), COALESCE(s.first_call, s.created)),
+                       MAX(COALESCE(s.created, s.last_call), COALESCE(s.last_call, s.created)),
+                       COALESCE(s.source_ip, s.first_ip)
+                FROM sessions s WHERE \(grouped) ORDER BY s.id
+                """, sessionIPs: touched ? """
+                SELECT session_id, ip FROM session_ips WHERE session_id IN (SELECT s.id FROM sessions s WHERE \(grouped))
+                ORDER BY session_id
+                """ : "SELECT session_id, ip FROM session_ips ORDER BY session_id", denied: denied)
+        }
         try totals.write(db)
         try db.execute(sql: "DROP TABLE temp.denied; DROP TABLE IF EXISTS temp.groups")
     }

@@ -96,6 +96,8 @@ public struct ImportOptions: Sendable {
     /// Session resolution rebuilds the sessions' indexes once at least this many new events (and as many
     /// as the store held) are to be resolved.
     public var sessionIndexRebuild: Int64 = 50_000
+    /// A full resolution is worked out in memory for stores of at most this many sessions (`FullResolution`).
+    public var fullResolutionLimit = FullResolution.maxSessions
     /// The importer writes its running counts of calls (by caller and address) for the resolver once it
     /// holds this many: what bounds their memory.
     public var pendingCallsLimit = 16_384
@@ -150,7 +152,7 @@ public final class Importer {
             // A bulk import has resolved the sessions in its last transaction, with its index builds.
             if !bulk {
                 var clock = PhaseClock()
-                try SessionResolver(store: store, rebuildIndexesFrom: options.sessionIndexRebuild).resolve()
+                try SessionResolver(store: store, rebuildIndexesFrom: options.sessionIndexRebuild, fullResolutionLimit: options.fullResolutionLimit).resolve()
                 clock.lap("resolve sessions")
             }
         }
@@ -345,7 +347,7 @@ public final class Importer {
                 store.startWriteback()
                 summary.newRecords = (try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM event_rows") ?? 0) - storedBefore
                 clock.lap("remove duplicates and build indexes")
-                try SessionResolver(store: store, rebuildIndexesFrom: options.sessionIndexRebuild).resolve(db)
+                try SessionResolver(store: store, rebuildIndexesFrom: options.sessionIndexRebuild, fullResolutionLimit: options.fullResolutionLimit).resolve(db)
                 clock.lap("resolve sessions")
                 store.startWriteback()
                 if summary.newRecords > 0 {
