@@ -3,6 +3,11 @@
 
 import GRDB
 import GRDBSQLite
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
 
 /// What a full resolution (`SessionResolver` with every session to resolve) does after its new and orphan
 /// sessions are stored: each session's new calls, addresses and origin, and the role totals. The SQL
@@ -40,7 +45,8 @@ public struct FullResolution {
     }
 
     private var nodes: [Node] = []
-    private var index: [Int64: Int32] = [:]
+    /// Where a session id's node is: the ids of a store are dense (deleted sessions leave gaps only).
+    private var index = SessionIndex()
     private var texts = Interner()
 
     /// Runs the full resolution's second half (see the type); false, with nothing done, for a store with
@@ -53,7 +59,7 @@ public struct FullResolution {
             if let id = try Int64.fetchOne(db, sql: "SELECT id FROM sessions WHERE access_key_id = ?", arguments: [key]) { recounted.insert(id) }
         }
         var r = FullResolution()
-        try r.read(db, recounted: recounted)
+        try r.read(db, recounted: recounted, count: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sessions") ?? 0)
         try r.addNewCalls(db)
         try r.updateOrphans(db)
         try r.resolveOrigins(db)
@@ -64,20 +70,23 @@ public struct FullResolution {
     }
 
     /// Every session, with where its origin starts and its totals so far.
-    private mutating func read(_ db: Database, recounted: Set<Int64>) throws {
+    private mutating func read(_ db: Database, recounted: Set<Int64>, count: Int) throws {
+        nodes.reserveCapacity(count)
+        let range = try Row.fetchOne(db, sql: "SELECT MIN(id), MAX(id) FROM sessions")
+        index = SessionIndex(low: range?[0] ?? 0, high: range?[1] ?? 0, count: count)
         let sql = SessionResolver.originStarts(extra: """
             , s.role_name, s.permission_set, s.account, s.created, s.calls, s.first_call, s.last_call,
               s.source_ip, s.first_ip, s.minted_by IS NULL
             """, where: "1") + " ORDER BY s.id"
         try RoleTotals.forEachRow(db, sql) { s in
             let id = sqlite3_column_int64(s, 0)
-            index[id] = Int32(nodes.count)
+            index[id] = nodes.count
             nodes.append(Node(
-                id: id, parent: RoleTotals.int(s, 1), role: texts.id(RoleTotals.text(s, 2)),
-                identity: texts.id(RoleTotals.text(s, 4)), kind: texts.id(RoleTotals.text(s, 5)),
-                attribution: texts.id(RoleTotals.text(s, 6)), chain: texts.id(RoleTotals.text(s, 7)),
-                roleName: texts.id(RoleTotals.text(s, 9)), permissionSet: texts.id(RoleTotals.text(s, 10)),
-                account: texts.id(RoleTotals.text(s, 11)), isRole: sqlite3_column_int64(s, 3) != 0,
+                id: id, parent: RoleTotals.int(s, 1), role: texts.id(RoleTotals.bytes(s, 2)),
+                identity: texts.id(RoleTotals.bytes(s, 4)), kind: texts.id(RoleTotals.bytes(s, 5)),
+                attribution: texts.id(RoleTotals.bytes(s, 6)), chain: texts.id(RoleTotals.bytes(s, 7)),
+                roleName: texts.id(RoleTotals.bytes(s, 9)), permissionSet: texts.id(RoleTotals.bytes(s, 10)),
+                account: texts.id(RoleTotals.bytes(s, 11)), isRole: sqlite3_column_int64(s, 3) != 0,
                 done: sqlite3_column_int64(s, 8) != 0, orphan: sqlite3_column_int64(s, 18) != 0,
                 recounted: recounted.contains(id), created: RoleTotals.int(s, 12), calls: sqlite3_column_int64(s, 13),
                 first: RoleTotals.int(s, 14), last: RoleTotals.int(s, 15),
@@ -90,7 +99,7 @@ public struct FullResolution {
         let insert = "INSERT OR IGNORE INTO session_ips (session_id, ip) SELECT c0, c1 FROM trail_feed(?)"
         var addresses = FeedRows(columns: 2)
         try RoleTotals.forEachRow(db, SessionResolver.sessionCalls) { row in
-            guard let i = index[sqlite3_column_int64(row, 0)].map(Int.init), !nodes[i].recounted else { return }
+            guard let i = index[sqlite3_column_int64(row, 0)], !nodes[i].recounted else { return }
             nodes[i].hasNewCalls = true
             nodes[i].calls += sqlite3_column_int64(row, 2)
             if let t = RoleTotals.int(row, 3), nodes[i].first.map({ t < $0 }) ?? true { nodes[i].first = t }
@@ -113,7 +122,7 @@ public struct FullResolution {
         try SessionResolver.updateOrphans(db, counted: "SELECT id FROM temp.orphans_counted")
         try db.execute(sql: "DROP TABLE temp.orphans_counted")
         try RoleTotals.forEachRow(db, "SELECT id, first_ip FROM sessions WHERE minted_by IS NULL") { s in
-            if let i = index[sqlite3_column_int64(s, 0)] { nodes[Int(i)].firstIP = RoleTotals.text(s, 1) }
+            if let i = index[sqlite3_column_int64(s, 0)] { nodes[i].firstIP = RoleTotals.text(s, 1) }
         }
     }
 
@@ -125,26 +134,29 @@ public struct FullResolution {
         let inferred = texts.id("inferred"), key = texts.id("key"), empty = texts.id("[]")
         for _ in 0..<64 where !pending.isEmpty {
             // The parents done before this level, as the SQL's UPDATE sees them.
-            let ready = pending.filter { i in nodes[i].parent.flatMap { index[$0] }.map { nodes[Int($0)].done } ?? false }
+            let ready = pending.filter { i in nodes[i].parent.flatMap { index[$0] }.map { nodes[$0].done } ?? false }
             guard !ready.isEmpty else { break }
-            var resolved: [(Int, Node)] = []
+            // (identity, kind, attribution, chain) of each, from its parent as it was before this level.
+            var resolved: [(Int, Int32, Int32, Int32, Int32)] = []
             for i in ready {
-                let p = nodes[Int(index[nodes[i].parent!]!)]
-                var n = nodes[i]
-                n.identity = p.identity
-                n.kind = p.kind
-                n.attribution = texts[p.attribution] == "inferred" ? inferred : key
-                if !n.isRole {
-                    n.chain = empty
-                } else if let role = texts[n.role] {
-                    n.chain = texts.id(try Self.appended(role, to: texts[p.chain], chainStatement.sqliteStatement, db))
+                let p = index[nodes[i].parent!]!
+                let chain: Int32
+                if !nodes[i].isRole {
+                    chain = empty
+                } else if let role = texts[nodes[i].role] {
+                    chain = texts.id(try Self.appended(role, to: texts[nodes[p].chain], chainStatement.sqliteStatement, db))
                 } else {
-                    n.chain = p.chain
+                    chain = nodes[p].chain
                 }
-                n.done = true
-                resolved.append((i, n))
+                resolved.append((i, nodes[p].identity, nodes[p].kind, texts[nodes[p].attribution] == "inferred" ? inferred : key, chain))
             }
-            for (i, n) in resolved { nodes[i] = n }
+            for (i, identity, kind, attribution, chain) in resolved {
+                nodes[i].identity = identity
+                nodes[i].kind = kind
+                nodes[i].attribution = attribution
+                nodes[i].chain = chain
+                nodes[i].done = true
+            }
             pending.removeAll { nodes[$0].done }
         }
         let unknown = texts.id("unknown")
@@ -184,10 +196,11 @@ public struct FullResolution {
                    OR sessions.first_call IS NOT r.first OR sessions.last_call IS NOT r.last)
             """
         var rows = FeedRows(columns: 8)
-        for n in nodes {
-            rows.add(n.id)
-            rows.add(texts[n.identity]); rows.add(texts[n.kind]); rows.add(texts[n.attribution]); rows.add(texts[n.chain])
-            rows.add(n.calls); rows.add(n.first); rows.add(n.last)
+        for i in nodes.indices {
+            rows.add(nodes[i].id)
+            rows.add(texts[nodes[i].identity]); rows.add(texts[nodes[i].kind]); rows.add(texts[nodes[i].attribution])
+            rows.add(texts[nodes[i].chain])
+            rows.add(nodes[i].calls); rows.add(nodes[i].first); rows.add(nodes[i].last)
             try rows.flush(db, update)
         }
         try rows.flush(db, update, atLeast: 1)
@@ -196,36 +209,114 @@ public struct FullResolution {
     /// The sessions' role totals, from what is held (and their addresses, read in session order).
     private func count(into totals: inout RoleTotals, _ db: Database) throws {
         var groups = [Int32](repeating: -1, count: nodes.count)
-        for (i, n) in nodes.enumerated() {
-            guard let role = texts[n.role], let identity = texts[n.identity], let kind = texts[n.kind] else { continue }
+        // A group by the numbers of its texts: equal texts have one number.
+        var known: [SIMD4<Int32>: Int] = [:]
+        for i in nodes.indices {
+            let (role, identity, kind) = (nodes[i].role, nodes[i].identity, nodes[i].kind)
+            guard role >= 0, identity >= 0, kind >= 0 else { continue }
+            let key = SIMD4(role, identity, kind, 0)
+            let g: Int
+            if let found = known[key] { g = found } else {
+                g = totals.group(role: texts[role]!, identity: texts[identity]!, kind: texts[kind]!)
+                known[key] = g
+            }
             // As the SQL has it: MIN(COALESCE(created, first_call), COALESCE(first_call, created)), and MAX likewise.
-            let first = [n.created ?? n.first, n.first ?? n.created].compactMap { $0 }.min()
-            let last = [n.created ?? n.last, n.last ?? n.created].compactMap { $0 }.max()
-            groups[i] = Int32(totals.addSession(role: role, identity: identity, kind: kind, roleName: texts[n.roleName],
-                                                permissionSet: texts[n.permissionSet], account: texts[n.account], calls: n.calls,
-                                                first: first, last: last, ip: n.sourceIP ?? n.firstIP))
+            let (created, firstCall, lastCall) = (nodes[i].created, nodes[i].first, nodes[i].last)
+            let first = Self.extreme(created ?? firstCall, firstCall ?? created, <)
+            let last = Self.extreme(created ?? lastCall, lastCall ?? created, >)
+            totals.addSession(toGroup: g, roleName: texts[nodes[i].roleName], permissionSet: texts[nodes[i].permissionSet],
+                              account: texts[nodes[i].account], calls: nodes[i].calls, first: first, last: last,
+                              ip: nodes[i].sourceIP ?? nodes[i].firstIP)
+            groups[i] = Int32(g)
         }
         try RoleTotals.forEachRow(db, "SELECT session_id, ip FROM session_ips") { s in
-            guard let i = index[sqlite3_column_int64(s, 0)], groups[Int(i)] >= 0, let ip = RoleTotals.text(s, 1) else { return }
-            totals.addAddress(ip, group: Int(groups[Int(i)]))
+            guard let i = index[sqlite3_column_int64(s, 0)], groups[i] >= 0, let ip = RoleTotals.text(s, 1) else { return }
+            totals.addAddress(ip, group: Int(groups[i]))
+        }
+    }
+
+    /// SQL's scalar MIN or MAX of two values: NULL if either is.
+    private static func extreme(_ a: Int64?, _ b: Int64?, _ before: (Int64, Int64) -> Bool) -> Int64? {
+        guard let a, let b else { return nil }
+        return before(a, b) ? a : b
+    }
+}
+
+/// Session ids to positions: an array over the ids' range where they are dense (as a store's are), a
+/// dictionary otherwise.
+struct SessionIndex {
+    private var low: Int64 = 0
+    private var slots: [Int32] = []
+    private var sparse: [Int64: Int32]?
+
+    init() {}
+
+    init(low: Int64, high: Int64, count: Int) {
+        if high >= low, high - low < Int64(count) * 2 + 1024 {
+            self.low = low
+            slots = [Int32](repeating: -1, count: Int(high - low + 1))
+        } else {
+            sparse = [:]
+        }
+    }
+
+    subscript(id: Int64) -> Int? {
+        get {
+            if let sparse { return sparse[id].map(Int.init) }
+            let slot = id - low
+            guard slot >= 0, slot < slots.count, slots[Int(slot)] >= 0 else { return nil }
+            return Int(slots[Int(slot)])
+        }
+        set {
+            if sparse != nil { sparse![id] = newValue.map(Int32.init); return }
+            slots[Int(id - low)] = Int32(newValue ?? -1)
         }
     }
 }
 
-/// Texts kept once each, named by a number (-1 for NULL); equal when their bytes are.
+/// Texts kept once each, named by a number (-1 for NULL); equal when their bytes are. Looked up by the
+/// bytes of a column, a text is made only the first time they are met.
 struct Interner {
-    private var ids: [BinaryText: Int32] = [:]
+    private var slots = [Int32](repeating: -1, count: 1024)
+    private var hashes: [UInt64] = []
     private var texts: [String] = []
 
     mutating func id(_ text: String?) -> Int32 {
         guard let text else { return -1 }
-        let key = BinaryText(text)
-        if let id = ids[key] { return id }
+        return ARN.withBytes(text) { id($0) }
+    }
+
+    mutating func id(_ bytes: UnsafeBufferPointer<UInt8>?) -> Int32 {
+        guard let bytes else { return -1 }
+        let h = bytesHash(bytes)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: h) & mask
+        while slots[slot] >= 0 {
+            let id = slots[slot]
+            if hashes[Int(id)] == h, ARN.withBytes(texts[Int(id)], { Self.same($0, bytes) }) { return id }
+            slot = (slot + 1) & mask
+        }
         let id = Int32(texts.count)
-        ids[key] = id
-        texts.append(text)
+        texts.append(String(decoding: bytes, as: UTF8.self))
+        hashes.append(h)
+        slots[slot] = id
+        if texts.count * 2 > slots.count { grow() }
         return id
     }
 
     subscript(id: Int32) -> String? { id < 0 ? nil : texts[Int(id)] }
+
+    private mutating func grow() {
+        slots = [Int32](repeating: -1, count: slots.count * 2)
+        let mask = slots.count - 1
+        for (id, h) in hashes.enumerated() {
+            var slot = Int(truncatingIfNeeded: h) & mask
+            while slots[slot] >= 0 { slot = (slot + 1) & mask }
+            slots[slot] = Int32(id)
+        }
+    }
+
+    private static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+    }
 }

@@ -105,17 +105,27 @@ struct RoleTotals {
         } }
     }
 
+    /// The group of a role, identity and kind (made if new).
+    mutating func group(role: String, identity: String, kind: String) -> Int {
+        group(Key(role: BinaryText(role), identity: BinaryText(identity), kind: BinaryText(kind)))
+    }
+
     /// One session of a group, with its totals and address (`first` and `last` as the group's span takes them).
     @discardableResult
     mutating func addSession(role: String, identity: String, kind: String, roleName: String?, permissionSet: String?,
                              account: String?, calls: Int64, first: Int64?, last: Int64?, ip: String?) -> Int {
-        let g = group(Key(role: BinaryText(role), identity: BinaryText(identity), kind: BinaryText(kind)))
+        let g = group(role: role, identity: identity, kind: kind)
+        addSession(toGroup: g, roleName: roleName, permissionSet: permissionSet, account: account, calls: calls, first: first, last: last, ip: ip)
+        return g
+    }
+
+    mutating func addSession(toGroup g: Int, roleName: String?, permissionSet: String?, account: String?, calls: Int64,
+                             first: Int64?, last: Int64?, ip: String?) {
         groups[g].describe(roleName: roleName, permissionSet: permissionSet, account: account)
         groups[g].sessions += 1
         groups[g].calls += calls
         groups[g].span(first, last)
         if let ip { groups[g].ips.insert(BinaryText(ip)) }
-        return g
     }
 
     /// Another address of a session of group `g`.
@@ -196,6 +206,13 @@ struct RoleTotals {
         guard sqlite3_column_type(s, i) != SQLITE_NULL else { return nil }
         let bytes = sqlite3_column_text(s, i)
         return String(decoding: UnsafeBufferPointer(start: bytes, count: bytes == nil ? 0 : Int(sqlite3_column_bytes(s, i))), as: UTF8.self)
+    }
+
+    /// A text column's bytes, valid until the statement steps again; nil for NULL.
+    static func bytes(_ s: OpaquePointer, _ i: Int32) -> UnsafeBufferPointer<UInt8>? {
+        guard sqlite3_column_type(s, i) != SQLITE_NULL else { return nil }
+        let bytes = sqlite3_column_text(s, i)
+        return UnsafeBufferPointer(start: bytes, count: bytes == nil ? 0 : Int(sqlite3_column_bytes(s, i)))
     }
 
     static func int(_ s: OpaquePointer, _ i: Int32) -> Int64? {
