@@ -7,7 +7,7 @@
 #include <sqlite3.h>
 #include <string.h>
 
-#define FEED_COLUMNS 16
+#define FEED_COLUMNS 32
 
 typedef struct {
     sqlite3_vtab base;
@@ -22,6 +22,7 @@ typedef struct {
 static int feed_connect(sqlite3 *db, void *aux, int argc, const char *const *argv, sqlite3_vtab **out, char **error) {
     (void)aux; (void)argc; (void)argv; (void)error;
     int rc = sqlite3_declare_vtab(db, "CREATE TABLE x(c0, c1, c2, c3, c4, c5, c6, c7, c8, c9, c10, c11, c12, c13, c14, c15,"
+                                      " c16, c17, c18, c19, c20, c21, c22, c23, c24, c25, c26, c27, c28, c29, c30, c31,"
                                       " source HIDDEN)");
     if (rc != SQLITE_OK) return rc;
     feed_vtab *vtab = sqlite3_malloc(sizeof(feed_vtab));

@@ -30,7 +30,7 @@ typedef struct {
     int32_t type;
 } trail_feed_cell;
 
-/// Rows for `trail_feed`: `count` rows of `columns` cells each (at most 16), row after row.
+/// Rows for `trail_feed`: `count` rows of `columns` cells each (at most 32), row after row.
 typedef struct {
     const char *bytes;
     const trail_feed_cell *cells;
@@ -38,7 +38,7 @@ typedef struct {
     int32_t columns;
 } trail_feed_rows;
 
-/// Makes the table-valued function `trail_feed(source)` (columns c0 to c15) known to a connection
+/// Makes the table-valued function `trail_feed(source)` (columns c0 to c31) known to a connection
 /// (a `sqlite3 *`). Returns an SQLite result code.
 int trail_feed_register(void *db);
 

@@ -198,29 +198,13 @@ struct SessionResolver {
 
     /// Sessions known only from the calls they signed.
     private func addOrphanSessions(_ db: Database) throws {
-        let rows = try Row.fetchAll(db, sql: """
-            SELECT c.access_key_id, MIN(c.session_created), c.issuer_arn, c.arn, MAX(c.federated_provider), n.account,
-                   MAX(c.source_identity), MIN(n.first)
-            FROM temp.new_calls n JOIN callers c ON c.id = n.caller_id
-            WHERE c.access_key_id IS NOT NULL AND c.ui_type IN ('AssumedRole', 'FederatedUser')
-              AND c.access_key_id NOT IN (SELECT access_key_id FROM sessions)
-            GROUP BY c.access_key_id
-            """)
-        for row in rows {
-            let issuer: String? = row[2]
-            let arn: String? = row[3]
-            let roleArn = issuer.flatMap { ARN.roleName($0) != nil ? $0 : nil }
-            let roleName = roleArn.flatMap(ARN.roleName)
-            let created: Int64? = row[1] ?? row[7]
-            try db.execute(sql: """
-                INSERT OR IGNORE INTO sessions (access_key_id, created, role_arn, role_name, permission_set,
-                    session_name, account, assumed_role_arn, federated_provider, source_identity)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [
-                    row[0], created, roleArn, roleName, roleName.flatMap(ARN.permissionSet),
-                    arn.flatMap(ARN.sessionName), roleArn.flatMap(ARN.account) ?? row[5], arn, row[4], row[6],
-                ])
+        let insert = "INSERT OR IGNORE INTO sessions (\(OrphanSession.columns)) SELECT \(OrphanSession.feedColumns) FROM trail_feed(?)"
+        var rows = FeedRows(columns: OrphanSession.count)
+        for orphan in try OrphanSession.all(db, unless: "SELECT access_key_id FROM sessions") {
+            orphan.add(to: &rows)
+            try rows.flush(db, insert)
         }
+        try rows.flush(db, insert, atLeast: 1)
     }
 
     /// A session's calls: events signed with its key, confirmed by creationDate (as in `event_origin`).
@@ -527,5 +511,52 @@ extension SessionResolver {
             DROP TRIGGER IF EXISTS temp.role_groups_ip_delete;
             DROP TABLE IF EXISTS temp.role_groups;
             """)
+    }
+}
+
+/// A session known only from the calls it signed: what its callers say of it.
+struct OrphanSession {
+    var key: String
+    var created: Int64?
+    var roleArn: String?
+    var roleName: String?
+    var arn: String?
+    var federatedProvider: String?
+    var account: String?
+    var sourceIdentity: String?
+
+    static let columns = "access_key_id, created, role_arn, role_name, permission_set, session_name, account, assumed_role_arn, federated_provider, source_identity"
+    static let count = 10
+    static let feedColumns = (0..<count).map { "c\($0)" }.joined(separator: ", ")
+
+    var permissionSet: String? { roleName.flatMap(ARN.permissionSet) }
+    var sessionName: String? { arn.flatMap(ARN.sessionName) }
+
+    /// The orphans of the new calls, by key (in key order), but those whose key `unless` selects. Read
+    /// whole: a NUL in a caller's field stays (GRDB's reading would stop at it).
+    static func all(_ db: Database, unless: String) throws -> [OrphanSession] {
+        var out: [OrphanSession] = []
+        try RoleTotals.forEachRow(db, """
+            SELECT c.access_key_id, MIN(c.session_created), c.issuer_arn, c.arn, MAX(c.federated_provider), n.account,
+                   MAX(c.source_identity), MIN(n.first)
+            FROM temp.new_calls n JOIN callers c ON c.id = n.caller_id
+            WHERE c.access_key_id IS NOT NULL AND c.ui_type IN ('AssumedRole', 'FederatedUser')
+              AND c.access_key_id NOT IN (\(unless))
+            GROUP BY c.access_key_id
+            """) { s in
+            let issuer = RoleTotals.text(s, 2)
+            let roleArn = issuer.flatMap { ARN.roleName($0) != nil ? $0 : nil }
+            out.append(OrphanSession(key: RoleTotals.text(s, 0)!, created: RoleTotals.int(s, 1) ?? RoleTotals.int(s, 7),
+                                     roleArn: roleArn, roleName: roleArn.flatMap(ARN.roleName), arn: RoleTotals.text(s, 3),
+                                     federatedProvider: RoleTotals.text(s, 4),
+                                     account: roleArn.flatMap(ARN.account) ?? RoleTotals.text(s, 5), sourceIdentity: RoleTotals.text(s, 6)))
+        }
+        return out
+    }
+
+    /// The values of `columns`, in order.
+    func add(to rows: inout FeedRows) {
+        rows.add(key); rows.add(created); rows.add(roleArn); rows.add(roleName); rows.add(permissionSet); rows.add(sessionName)
+        rows.add(account); rows.add(arn); rows.add(federatedProvider); rows.add(sourceIdentity)
     }
 }

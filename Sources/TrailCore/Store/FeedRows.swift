@@ -5,7 +5,7 @@ import CTrailSupport
 import GRDB
 import GRDBSQLite
 
-/// Rows of up to 16 values each (NULL, integers, texts with any bytes, a NUL included) for a statement
+/// Rows of up to 32 values each (NULL, integers, texts with any bytes, a NUL included) for a statement
 /// that reads them as `trail_feed(?)`, columns `c0`, `c1`...: `INSERT INTO t (a, b) SELECT c0, c1 FROM
 /// trail_feed(?)`. Values are added row after row, column after column.
 struct FeedRows {
@@ -15,7 +15,7 @@ struct FeedRows {
     private var bytes: [UInt8] = [0]
 
     init(columns: Int) {
-        precondition(columns > 0 && columns <= 16, "trail_feed has 16 columns")
+        precondition(columns > 0 && columns <= 32, "trail_feed has 32 columns")
         self.columns = columns
     }
 
