@@ -43,7 +43,7 @@ import TrailFixtures
 
     static func expectSame(_ memory: [String], _ sql: [String], sourceLocation: SourceLocation = #_sourceLocation) {
         let differing = Set(memory).symmetricDifference(Set(sql)).sorted()
-        #expect(memory.count == sql.count && differing.isEmpty, "\(differing.count) lines differ: \(differing.prefix(4))",
+        #expect(memory.count == sql.count && differing.isEmpty, "\(memory.count) and \(sql.count) lines, \(differing.count) differ: \(differing.prefix(4))",
                 sourceLocation: sourceLocation)
     }
 
