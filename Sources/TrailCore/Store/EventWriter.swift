@@ -85,7 +85,7 @@ final class EventWriter {
     }
 
     private let existing: Statement
-    /// The pending calls on their way to `pending_calls`, kept for the next flush's allocations.
+    /// The pending calls on their way to `pending_calls`.
     private var callRows = FeedRows(columns: 6)
     private let findCallers: Statement
     private let insertCaller: Statement
@@ -261,7 +261,6 @@ final class EventWriter {
         }
         guard !pendingCalls.isEmpty else { return }
         // In key order, as a run the resolver merges with the other flushes' (`PendingCalls`), in one statement.
-        callRows.removeAll()
         callRows.reserve(rows: pendingCalls.count)
         for (key, totals) in pendingCalls.sorted(by: { $0.key < $1.key }) {
             callRows.add(key.caller)
@@ -272,7 +271,8 @@ final class EventWriter {
             callRows.add(totals.account)
         }
         try callRows.run(db, "INSERT INTO pending_calls (caller_id, ip, calls, first, last, account) SELECT c0, c1, c2, c3, c4, c5 FROM trail_feed(?)")
-        callRows.removeAll()
+        // Not kept for the next flush: 1.5 MB held through the import's end, where its memory peaks.
+        callRows = FeedRows(columns: 6)
         pendingCalls.removeAll(keepingCapacity: true)
     }
 
