@@ -55,12 +55,6 @@ import TrailFixtures
         }
     }
 
-    static func expectSame(_ stored: [String], _ summed: [String], sourceLocation: SourceLocation = #_sourceLocation) {
-        let differing = Set(stored).symmetricDifference(Set(summed)).sorted()
-        #expect(stored.count == summed.count && differing.isEmpty, "\(differing.count) lines differ: \(differing.prefix(3))",
-                sourceLocation: sourceLocation)
-    }
-
     @Test(arguments: ["sample", "real", "corpus"])
     func theTotalsCountedInMemoryAreSQLitesSumsOfTheSessionsAndFailedAttempts(_ tree: String) throws {
         let folder = TemporaryFolder()
@@ -76,7 +70,7 @@ import TrailFixtures
         }
         let (stored, summed) = try Self.storedAndSummed(t.store)
         #expect(stored.count > 10)
-        Self.expectSame(stored, summed)
+        expectSameLines(stored, summed)
     }
 
     @Test func twoSpellingsOfOneSubjectAreTwoIdentitiesAndAnAddressWithANulIsKeptWhole() throws {
@@ -94,7 +88,7 @@ import TrailFixtures
         let t = try TestStore()
         try t.importPaths([folder.path])
         let (stored, summed) = try Self.storedAndSummed(t.store)
-        Self.expectSame(stored, summed)
+        expectSameLines(stored, summed)
         let rows = try t.store.dbQueue.read { db in
             try Row.fetchAll(db, sql: "SELECT hex(identity) AS identity, sessions FROM role_identities WHERE role_arn = ? ORDER BY identity", arguments: [role])
         }

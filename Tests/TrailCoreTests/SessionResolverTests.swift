@@ -515,14 +515,7 @@ import TrailFixtures
                             created: 1_800_000_000, roleId: "AROAA")
         let bCreds = Credentials(key: "ASIACYCLEB0000000001", roleArn: "arn:aws:iam::111111111111:role/B", sessionName: "b",
                                  created: 1_800_000_000, roleId: "AROAB")
-        let b = TrailBuilder(seed: 18)
-        var texts: [String] = []
-        for (caller, minted) in [(a, bCreds), (bCreds, a)] {
-            b.assumeRole(time: 1_800_000_000, caller: .session(caller), roleArn: minted.roleArn, sessionName: minted.sessionName, ip: "x")
-            texts.append(b.removeLastRecord().text.replacingOccurrences(
-                of: #""accessKeyId":"ASIA[A-Z2-7]{16}","sessionToken""#, with: "\"accessKeyId\":\"\(minted.key)\",\"sessionToken\"",
-                options: .regularExpression))
-        }
+        let texts = mintingCycle(TrailBuilder(seed: 18), a, bCreds)
         let folder = TemporaryFolder()
         let t = try TestStore()
         try t.importPaths([try folder.write("e.json", "[" + texts.joined(separator: ",") + "]")])

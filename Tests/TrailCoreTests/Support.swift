@@ -1,6 +1,8 @@
 // Helpers shared by the suites: fixture paths, temporary folders, gzip of test data.
 
 import Foundation
+import Testing
+import TrailFixtures
 @testable import TrailCore
 
 enum Fixtures {
@@ -110,4 +112,23 @@ extension Cell {
     var string: String? { if case .text(let s) = self { return s } else { return nil } }
     var integer: Int64? { if case .int(let v) = self { return v } else { return nil } }
     var strings: [String] { if case .list(let v) = self { return v } else { return [] } }
+}
+
+/// Expects two lists of lines (two ways of computing the same rows) to hold the same lines, naming a few
+/// that differ.
+func expectSameLines(_ a: [String], _ b: [String], sourceLocation: SourceLocation = #_sourceLocation) {
+    let differing = Set(a).symmetricDifference(Set(b)).sorted()
+    #expect(a.count == b.count && differing.isEmpty, "\(a.count) and \(b.count) lines, \(differing.count) differ: \(differing.prefix(4))",
+            sourceLocation: sourceLocation)
+}
+
+/// Two crafted minting records, each minting the other's session (a cycle no real trail holds): the
+/// sessions `a` and `c`, written by `builder`.
+func mintingCycle(_ builder: TrailBuilder, _ a: Credentials, _ c: Credentials) -> [String] {
+    [(a, c), (c, a)].map { minter, minted in
+        builder.assumeRole(time: 1_800_000_000, caller: .session(minter), roleArn: minted.roleArn, sessionName: minted.sessionName, ip: "x")
+        return builder.removeLastRecord().text.replacingOccurrences(
+            of: #""accessKeyId":"ASIA[A-Z2-7]{16}","sessionToken""#, with: "\"accessKeyId\":\"\(minted.key)\",\"sessionToken\"",
+            options: .regularExpression)
+    }
 }
