@@ -56,7 +56,8 @@ public struct FullResolution {
     /// Runs the full resolution's second half (see the type); false, with nothing done, for a store with
     /// more than `maxSessions` sessions. `recount`: the keys of sessions to count again from all their events.
     static func run(_ db: Database, recount: [String], limit: Int = maxSessions) throws -> Bool {
-        guard try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sessions") ?? 0 <= limit else { return false }
+        let sessions = try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sessions") ?? 0
+        guard sessions <= limit else { return false }
         var recounted = Set<Int64>()
         for key in recount {
             try SessionResolver.recount(db, key: key)
@@ -68,7 +69,7 @@ public struct FullResolution {
         try db.execute(sql: "PRAGMA cache_size = \(cacheWhileHeld)")
         defer { try? db.execute(sql: "PRAGMA cache_size = \(cacheSize)") }
         var r = FullResolution()
-        try r.read(db, recounted: recounted, count: try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM sessions") ?? 0)
+        try r.read(db, recounted: recounted, count: sessions)
         try r.addNewCalls(db)
         try r.updateOrphans(db)
         try r.resolveOrigins(db)
@@ -113,12 +114,13 @@ public struct FullResolution {
             nodes[i].calls += sqlite3_column_int64(row, 2)
             if let t = RoleTotals.int(row, 3), nodes[i].first.map({ t < $0 }) ?? true { nodes[i].first = t }
             if let t = RoleTotals.int(row, 4), nodes[i].last.map({ t > $0 }) ?? true { nodes[i].last = t }
-            if let ip = RoleTotals.text(row, 1) {
+            if let ip = RoleTotals.bytes(row, 1) {
                 addresses.add(nodes[i].id)
-                addresses.add(ip)
+                addresses.add(text: ip)
+                // Stored as they come (the join reads no address): their memory stays that of one batch.
+                try addresses.flush(db, insert)
             }
         }
-        // Flushed only once the calls are read: a write to session_ips could disturb the join reading them.
         try addresses.flush(db, insert, atLeast: 1)
     }
 
