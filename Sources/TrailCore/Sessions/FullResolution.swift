@@ -46,6 +46,8 @@ public struct FullResolution {
         var hasNewCalls = false
         var sourceIP: String?
         var firstIP: String?
+        /// The session's access key (interned).
+        var key: Int32 = -1
     }
 
     private var nodes: [Node] = []
@@ -86,7 +88,7 @@ public struct FullResolution {
         index = SessionIndex(low: range?[0] ?? 0, high: range?[1] ?? 0, count: count)
         let sql = SessionResolver.originStarts(extra: """
             , s.role_name, s.permission_set, s.account, s.created, s.calls, s.first_call, s.last_call,
-              s.source_ip, s.first_ip, s.minted_by IS NULL
+              s.source_ip, s.first_ip, s.minted_by IS NULL, s.access_key_id
             """, where: "1") + " ORDER BY s.id"
         try RoleTotals.forEachRow(db, sql) { s in
             let id = sqlite3_column_int64(s, 0)
@@ -100,21 +102,32 @@ public struct FullResolution {
                 done: sqlite3_column_int64(s, 8) != 0, orphan: sqlite3_column_int64(s, 18) != 0,
                 recounted: recounted.contains(id), created: RoleTotals.int(s, 12), calls: sqlite3_column_int64(s, 13),
                 first: RoleTotals.int(s, 14), last: RoleTotals.int(s, 15),
-                sourceIP: RoleTotals.text(s, 16), firstIP: RoleTotals.text(s, 17)))
+                sourceIP: RoleTotals.text(s, 16), firstIP: RoleTotals.text(s, 17), key: texts.id(RoleTotals.bytes(s, 19))))
         }
     }
 
-    /// The new calls added to their sessions' totals, and their addresses stored.
+    /// The new calls added to their sessions' totals, and their addresses stored: the calls of a
+    /// session's key whose creationDate is the session's (as `SessionResolver.sessionCalls`), the session
+    /// found by its key here rather than through the sessions' key index (1 GB: this pass 0.42 -> 0.39 s).
     private mutating func addNewCalls(_ db: Database) throws {
+        var byKey = [Int32](repeating: -1, count: texts.count)
+        for i in nodes.indices where nodes[i].key >= 0 { byKey[Int(nodes[i].key)] = Int32(i) }
         let insert = "INSERT OR IGNORE INTO session_ips (session_id, ip) SELECT c0, c1 FROM trail_feed(?)"
         var addresses = FeedRows(columns: 2)
-        try RoleTotals.forEachRow(db, SessionResolver.sessionCalls) { row in
-            guard let i = index[sqlite3_column_int64(row, 0)], !nodes[i].recounted else { return }
+        try RoleTotals.forEachRow(db, """
+            SELECT c.access_key_id, c.session_created, n.ip, n.calls, n.first, n.last
+            FROM temp.new_calls n JOIN callers c ON c.id = n.caller_id AND c.access_key_id IS NOT NULL
+            """) { row in
+            guard let key = texts.find(RoleTotals.bytes(row, 0)!), key < byKey.count, byKey[Int(key)] >= 0 else { return }
+            let i = Int(byKey[Int(key)])
+            guard !nodes[i].recounted else { return }
+            if let callerCreated = RoleTotals.int(row, 1), let created = nodes[i].created,
+               created < callerCreated - 2 || created > callerCreated + 2 { return }
             nodes[i].hasNewCalls = true
-            nodes[i].calls += sqlite3_column_int64(row, 2)
-            if let t = RoleTotals.int(row, 3), nodes[i].first.map({ t < $0 }) ?? true { nodes[i].first = t }
-            if let t = RoleTotals.int(row, 4), nodes[i].last.map({ t > $0 }) ?? true { nodes[i].last = t }
-            if let ip = RoleTotals.bytes(row, 1) {
+            nodes[i].calls += sqlite3_column_int64(row, 3)
+            if let t = RoleTotals.int(row, 4), nodes[i].first.map({ t < $0 }) ?? true { nodes[i].first = t }
+            if let t = RoleTotals.int(row, 5), nodes[i].last.map({ t > $0 }) ?? true { nodes[i].last = t }
+            if let ip = RoleTotals.bytes(row, 2) {
                 addresses.add(nodes[i].id)
                 addresses.add(text: ip)
                 // Stored as they come (the join reads no address): their memory stays that of one batch.
@@ -316,6 +329,21 @@ struct Interner {
     }
 
     subscript(id: Int32) -> String? { id < 0 ? nil : texts[Int(id)] }
+
+    var count: Int { texts.count }
+
+    /// The number of a text already kept, if it is.
+    func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
+        let h = bytesHash(bytes)
+        let mask = slots.count - 1
+        var slot = Int(truncatingIfNeeded: h) & mask
+        while slots[slot] >= 0 {
+            let id = slots[slot]
+            if hashes[Int(id)] == h, ARN.withBytes(texts[Int(id)], { Self.same($0, bytes) }) { return id }
+            slot = (slot + 1) & mask
+        }
+        return nil
+    }
 
     private mutating func grow() {
         slots = [Int32](repeating: -1, count: slots.count * 2)
