@@ -12,11 +12,11 @@ import Darwin
 /// What a full resolution (`SessionResolver` with every session to resolve) does after its new and orphan
 /// sessions are stored: each session's new calls, addresses and origin, and the role totals. The SQL
 /// resolution makes a working table of the origins, rewrites it level by level, then reads every session
-/// again for the role totals (1 GB: 0.55-0.6 s of its 1.1 s). Here each session takes about a hundred bytes
-/// (its texts kept once each however many sessions share them), and the store's page cache gives up as
-/// much meanwhile: a store of more than `maxSessions` sessions (about 2 GB of logs of the benchmark's mix)
-/// is left to the SQL resolution, whose memory does not grow with them. (1.3 GB, 81,009 sessions: peak
-/// 93.6 MiB, the index builds before it 91.5.)
+/// again for the role totals (1 GB: 0.55-0.6 s of its 1.1 s; here 0.39-0.45 s). Here each session takes
+/// about a hundred bytes (its texts kept once each however many sessions share them), and the store's page
+/// cache gives up as much meanwhile: a store of more than `maxSessions` sessions (about 2 GB of logs of the
+/// benchmark's mix) is left to the SQL resolution, whose memory does not grow with them. (1.3 GB, 81,009
+/// sessions: the import's peak 89.8 MiB, 97.3 before the cache gave way.)
 public struct FullResolution {
     public static let maxSessions = 120_000
     /// The store's page cache while the sessions are held, in SQLite's units (negative: KiB).
