@@ -374,13 +374,7 @@ extension BulkImportTests {
         try folder.write("a.json", "[" + records("a", 40, user: "good", agent: "agent-a").joined(separator: ",") + "]")
         try folder.write("b.json", "[" + records("b", 100, user: "bad", agent: "agent-b").joined(separator: ",") + ",{\"eventID\":")
         try folder.write("c.json", "[" + records("c", 40, user: "good", agent: "agent-b").joined(separator: ",") + "]")
-        let t = try TestStore()
-        var options = ImportOptions()
-        options.batchSize = 16
-        options.bulk = bulk
-        options.workers = 1
-        var errors: [InputError] = []
-        let summary = try Importer(store: t.store, options: options).run(paths: [folder.path], report: { errors.append($0) })
+        let (t, summary, errors) = try EventWriterTests.importInSmallBatches(folder, bulk: bulk)
         #expect(errors.count == 1 && errors.first?.path.hasSuffix("b.json") == true)
         #expect(summary.newRecords == 80 && summary.failed == 1)
         let (paths, badEvents, badCallers, sessions, joined) = try t.store.dbQueue.read { db in
@@ -418,13 +412,7 @@ extension BulkImportTests {
         try folder.write("a.json", "[" + records("a", 40).joined(separator: ",") + "]")
         try folder.write("b.json", "[" + records("b", 100).joined(separator: ",") + ",{\"eventID\":")
         try folder.write("c.json", "[" + records("c", 40).joined(separator: ",") + "]")
-        let t = try TestStore()
-        var options = ImportOptions()
-        options.batchSize = 16
-        options.bulk = bulk
-        options.workers = 1
-        var errors: [InputError] = []
-        _ = try Importer(store: t.store, options: options).run(paths: [folder.path], report: { errors.append($0) })
+        let (t, _, errors) = try EventWriterTests.importInSmallBatches(folder, bulk: bulk)
         #expect(errors.count == 1)
         let (calls, ips) = try t.store.dbQueue.read { db in
             (try Int.fetchOne(db, sql: "SELECT calls FROM sessions WHERE access_key_id = 'ASIAONE'"),
@@ -562,5 +550,20 @@ extension BulkImportTests {
             }
         }
         #expect(byHash.count > 50)
+    }
+}
+
+extension EventWriterTests {
+    /// Imports a folder with one reader and batches of 16 records, so that a file breaking late has
+    /// several of its batches written before its error comes.
+    static func importInSmallBatches(_ folder: TemporaryFolder, bulk: Bool) throws -> (TestStore, ImportSummary, [InputError]) {
+        let t = try TestStore()
+        var options = ImportOptions()
+        options.batchSize = 16
+        options.bulk = bulk
+        options.workers = 1
+        var errors: [InputError] = []
+        let summary = try Importer(store: t.store, options: options).run(paths: [folder.path], report: { errors.append($0) })
+        return (t, summary, errors)
     }
 }

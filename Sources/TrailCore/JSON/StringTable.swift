@@ -56,6 +56,21 @@ func bytesHash(_ bytes: UnsafeBufferPointer<UInt8>) -> UInt64 {
     return h ^ (h >> 29)
 }
 
+/// Whether two byte strings are the same bytes.
+@inline(__always)
+func bytesEqual(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
+    a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
+}
+
+/// Byte order, as SQLite's BINARY collation has it: -1, 0 or 1.
+@inline(__always)
+func bytesOrder(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
+    let common = min(a.count, b.count)
+    let order = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
+    if order != 0 { return order < 0 ? -1 : 1 }
+    return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
+}
+
 /// Hands `body` the bytes eight at a time (little-endian words) and returns the last 0 to 7 bytes as
 /// one word: how the hashes of the store and of the string tables read bytes.
 @inline(__always)

@@ -3,11 +3,6 @@
 
 import GRDB
 import GRDBSQLite
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// What a full resolution (`SessionResolver` with every session to resolve) does after its new and orphan
 /// sessions are stored: each session's new calls, addresses and origin, and the role totals. The SQL
@@ -90,44 +85,44 @@ public struct FullResolution {
             , s.role_name, s.permission_set, s.account, s.created, s.calls, s.first_call, s.last_call,
               s.source_ip, s.first_ip, s.minted_by IS NULL, s.access_key_id
             """, where: "1") + " ORDER BY s.id"
-        try RoleTotals.forEachRow(db, sql) { s in
+        try RawRows.forEach(db, sql) { s in
             let id = sqlite3_column_int64(s, 0)
             index[id] = nodes.count
             nodes.append(Node(
-                id: id, parent: RoleTotals.int(s, 1), role: texts.id(RoleTotals.bytes(s, 2)),
-                identity: texts.id(RoleTotals.bytes(s, 4)), kind: texts.id(RoleTotals.bytes(s, 5)),
-                attribution: texts.id(RoleTotals.bytes(s, 6)), chain: texts.id(RoleTotals.bytes(s, 7)),
-                roleName: texts.id(RoleTotals.bytes(s, 9)), permissionSet: texts.id(RoleTotals.bytes(s, 10)),
-                account: texts.id(RoleTotals.bytes(s, 11)), isRole: sqlite3_column_int64(s, 3) != 0,
+                id: id, parent: RawRows.int(s, 1), role: texts.id(RawRows.bytes(s, 2)),
+                identity: texts.id(RawRows.bytes(s, 4)), kind: texts.id(RawRows.bytes(s, 5)),
+                attribution: texts.id(RawRows.bytes(s, 6)), chain: texts.id(RawRows.bytes(s, 7)),
+                roleName: texts.id(RawRows.bytes(s, 9)), permissionSet: texts.id(RawRows.bytes(s, 10)),
+                account: texts.id(RawRows.bytes(s, 11)), isRole: sqlite3_column_int64(s, 3) != 0,
                 done: sqlite3_column_int64(s, 8) != 0, orphan: sqlite3_column_int64(s, 18) != 0,
-                recounted: recounted.contains(id), created: RoleTotals.int(s, 12), calls: sqlite3_column_int64(s, 13),
-                first: RoleTotals.int(s, 14), last: RoleTotals.int(s, 15),
-                sourceIP: RoleTotals.text(s, 16), firstIP: RoleTotals.text(s, 17), key: texts.id(RoleTotals.bytes(s, 19))))
+                recounted: recounted.contains(id), created: RawRows.int(s, 12), calls: sqlite3_column_int64(s, 13),
+                first: RawRows.int(s, 14), last: RawRows.int(s, 15),
+                sourceIP: RawRows.text(s, 16), firstIP: RawRows.text(s, 17), key: texts.id(RawRows.bytes(s, 19))))
         }
     }
 
-    /// The new calls added to their sessions' totals, and their addresses stored: the calls of a
-    /// session's key whose creationDate is the session's (as `SessionResolver.sessionCalls`), the session
+    /// The new calls added to their sessions' totals, and their addresses stored: the calls of a session's
+    /// key whose creationDate is the session's (as `SessionResolver.updateTotals` joins them), the session
     /// found by its key here rather than through the sessions' key index (1 GB: this pass 0.42 -> 0.39 s).
     private mutating func addNewCalls(_ db: Database) throws {
         var byKey = [Int32](repeating: -1, count: texts.count)
         for i in nodes.indices where nodes[i].key >= 0 { byKey[Int(nodes[i].key)] = Int32(i) }
         let insert = "INSERT OR IGNORE INTO session_ips (session_id, ip) SELECT c0, c1 FROM trail_feed(?)"
         var addresses = FeedRows(columns: 2)
-        try RoleTotals.forEachRow(db, """
+        try RawRows.forEach(db, """
             SELECT c.access_key_id, c.session_created, n.ip, n.calls, n.first, n.last
             FROM temp.new_calls n JOIN callers c ON c.id = n.caller_id AND c.access_key_id IS NOT NULL
             """) { row in
-            guard let key = texts.find(RoleTotals.bytes(row, 0)!), key < byKey.count, byKey[Int(key)] >= 0 else { return }
+            guard let key = texts.find(RawRows.bytes(row, 0)!), key < byKey.count, byKey[Int(key)] >= 0 else { return }
             let i = Int(byKey[Int(key)])
             guard !nodes[i].recounted else { return }
-            if let callerCreated = RoleTotals.int(row, 1), let created = nodes[i].created,
+            if let callerCreated = RawRows.int(row, 1), let created = nodes[i].created,
                created < callerCreated - 2 || created > callerCreated + 2 { return }
             nodes[i].hasNewCalls = true
             nodes[i].calls += sqlite3_column_int64(row, 3)
-            if let t = RoleTotals.int(row, 4), nodes[i].first.map({ t < $0 }) ?? true { nodes[i].first = t }
-            if let t = RoleTotals.int(row, 5), nodes[i].last.map({ t > $0 }) ?? true { nodes[i].last = t }
-            if let ip = RoleTotals.bytes(row, 2) {
+            if let t = RawRows.int(row, 4), nodes[i].first.map({ t < $0 }) ?? true { nodes[i].first = t }
+            if let t = RawRows.int(row, 5), nodes[i].last.map({ t > $0 }) ?? true { nodes[i].last = t }
+            if let ip = RawRows.bytes(row, 2) {
                 addresses.add(nodes[i].id)
                 addresses.add(text: ip)
                 // Stored as they come (the join reads no address): their memory stays that of one batch.
@@ -145,8 +140,8 @@ public struct FullResolution {
         try counted.flush(db, "INSERT INTO temp.orphans_counted SELECT c0 FROM trail_feed(?)", atLeast: 1)
         try SessionResolver.updateOrphans(db, counted: "SELECT id FROM temp.orphans_counted")
         try db.execute(sql: "DROP TABLE temp.orphans_counted")
-        try RoleTotals.forEachRow(db, "SELECT id, first_ip FROM sessions WHERE minted_by IS NULL") { s in
-            if let i = index[sqlite3_column_int64(s, 0)] { nodes[i].firstIP = RoleTotals.text(s, 1) }
+        try RawRows.forEach(db, "SELECT id, first_ip FROM sessions WHERE minted_by IS NULL") { s in
+            if let i = index[sqlite3_column_int64(s, 0)] { nodes[i].firstIP = RawRows.text(s, 1) }
         }
     }
 
@@ -203,7 +198,7 @@ public struct FullResolution {
         var b = Binder(s)
         b.text(chain)
         b.text(role)
-        return try RoleTotals.step(db, s) ? RoleTotals.text(s, 0) : nil
+        return try RawRows.step(db, s) ? RawRows.text(s, 0) : nil
     }
 
     /// Each session's origin, repository and totals, in one rewrite of the sessions that change.
@@ -253,8 +248,8 @@ public struct FullResolution {
                               ip: nodes[i].sourceIP ?? nodes[i].firstIP)
             groups[i] = Int32(g)
         }
-        try RoleTotals.forEachRow(db, "SELECT session_id, ip FROM session_ips") { s in
-            guard let i = index[sqlite3_column_int64(s, 0)], groups[i] >= 0, let ip = RoleTotals.text(s, 1) else { return }
+        try RawRows.forEach(db, "SELECT session_id, ip FROM session_ips") { s in
+            guard let i = index[sqlite3_column_int64(s, 0)], groups[i] >= 0, let ip = RawRows.text(s, 1) else { return }
             totals.addAddress(ip, group: Int(groups[i]))
         }
     }
@@ -313,13 +308,8 @@ struct Interner {
     mutating func id(_ bytes: UnsafeBufferPointer<UInt8>?) -> Int32 {
         guard let bytes else { return -1 }
         let h = bytesHash(bytes)
-        let mask = slots.count - 1
-        var slot = Int(truncatingIfNeeded: h) & mask
-        while slots[slot] >= 0 {
-            let id = slots[slot]
-            if hashes[Int(id)] == h, ARN.withBytes(texts[Int(id)], { Self.same($0, bytes) }) { return id }
-            slot = (slot + 1) & mask
-        }
+        let (slot, found) = probe(bytes, h)
+        if let found { return found }
         let id = Int32(texts.count)
         texts.append(String(decoding: bytes, as: UTF8.self))
         hashes.append(h)
@@ -334,15 +324,19 @@ struct Interner {
 
     /// The number of a text already kept, if it is.
     func find(_ bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
-        let h = bytesHash(bytes)
+        probe(bytes, bytesHash(bytes)).found
+    }
+
+    /// The slot of these bytes (of hash `h`): their number if kept, else the empty slot they would take.
+    private func probe(_ bytes: UnsafeBufferPointer<UInt8>, _ h: UInt64) -> (slot: Int, found: Int32?) {
         let mask = slots.count - 1
         var slot = Int(truncatingIfNeeded: h) & mask
         while slots[slot] >= 0 {
             let id = slots[slot]
-            if hashes[Int(id)] == h, ARN.withBytes(texts[Int(id)], { Self.same($0, bytes) }) { return id }
+            if hashes[Int(id)] == h, ARN.withBytes(texts[Int(id)], { bytesEqual($0, bytes) }) { return (slot, id) }
             slot = (slot + 1) & mask
         }
-        return nil
+        return (slot, nil)
     }
 
     private mutating func grow() {
@@ -353,9 +347,5 @@ struct Interner {
             while slots[slot] >= 0 { slot = (slot + 1) & mask }
             slots[slot] = Int32(id)
         }
-    }
-
-    private static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
     }
 }

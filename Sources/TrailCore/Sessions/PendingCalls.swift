@@ -3,11 +3,6 @@
 
 import GRDB
 import GRDBSQLite
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// `pending_calls` holds one run per flush of the importer, each in (caller, address) order
 /// (`EventWriter.flushCalls`). Merged run against run, they come out added up and in that order, as
@@ -32,7 +27,7 @@ enum PendingCalls {
                 let s = statement.sqliteStatement
                 sqlite3_bind_int64(s, 1, runs[i])
                 sqlite3_bind_int64(s, 2, i + 1 < runs.count ? runs[i + 1] : Int64.max)
-                if try step(db, s) { cursors.append(s) } else { sqlite3_reset(s) }
+                if try RawRows.step(db, s) { cursors.append(s) } else { sqlite3_reset(s) }
             }
             defer { for statement in statements { sqlite3_reset(statement.sqliteStatement) } }
             let insert = "INSERT INTO temp.new_calls (caller_id, ip, calls, first, last, account) SELECT c0, c1, c2, c3, c4, c5 FROM trail_feed(?)"
@@ -44,7 +39,7 @@ enum PendingCalls {
                 var low = 0
                 for i in 1..<cursors.count where order(cursors[i], cursors[low]) < 0 { low = i }
                 let caller = sqlite3_column_int64(cursors[low], 0)
-                ip.set(text(cursors[low], 1))
+                ip.set(RawRows.bytes(cursors[low], 1))
                 var calls: Int64 = 0
                 var first: Int64?
                 var last: Int64?
@@ -53,13 +48,13 @@ enum PendingCalls {
                 var i = 0
                 while i < cursors.count {
                     let c = cursors[i]
-                    guard sqlite3_column_int64(c, 0) == caller, ip.compare(text(c, 1)) == 0 else { i += 1; continue }
+                    guard sqlite3_column_int64(c, 0) == caller, ip.compare(RawRows.bytes(c, 1)) == 0 else { i += 1; continue }
                     calls += sqlite3_column_int64(c, 2)
-                    if let t = int(c, 3), first.map({ t < $0 }) ?? true { first = t }
-                    if let t = int(c, 4), last.map({ t > $0 }) ?? true { last = t }
+                    if let t = RawRows.int(c, 3), first.map({ t < $0 }) ?? true { first = t }
+                    if let t = RawRows.int(c, 4), last.map({ t > $0 }) ?? true { last = t }
                     // MAX of the accounts, as SQL's: byte order, NULL ignored.
-                    if let a = text(c, 5), account.isNull || account.compare(a) < 0 { account.set(a) }
-                    if try step(db, c) { i += 1 } else {
+                    if let a = RawRows.bytes(c, 5), account.isNull || account.compare(a) < 0 { account.set(a) }
+                    if try RawRows.step(db, c) { i += 1 } else {
                         sqlite3_reset(c)
                         cursors.remove(at: i)
                     }
@@ -87,9 +82,9 @@ enum PendingCalls {
             var starts: [Int64] = []
             var caller: Int64 = 0
             var ip = Bytes()
-            while try step(db, s) {
+            while try RawRows.step(db, s) {
                 let c = sqlite3_column_int64(s, 1)
-                let address = text(s, 2)
+                let address = RawRows.bytes(s, 2)
                 // Not after the row before: a run starts here.
                 if starts.isEmpty || c < caller || (c == caller && ip.compare(address) >= 0) {
                     starts.append(sqlite3_column_int64(s, 0))
@@ -108,29 +103,11 @@ enum PendingCalls {
     private static func order(_ a: OpaquePointer, _ b: OpaquePointer) -> Int {
         let x = sqlite3_column_int64(a, 0), y = sqlite3_column_int64(b, 0)
         if x != y { return x < y ? -1 : 1 }
-        guard let p = text(a, 1) else { return text(b, 1) == nil ? 0 : -1 }
-        guard let q = text(b, 1) else { return 1 }
-        return compare(p, q)
+        guard let p = RawRows.bytes(a, 1) else { return RawRows.bytes(b, 1) == nil ? 0 : -1 }
+        guard let q = RawRows.bytes(b, 1) else { return 1 }
+        return bytesOrder(p, q)
     }
 
-    /// A text column's bytes, valid until the statement steps; nil for NULL.
-    private static func text(_ s: OpaquePointer, _ i: Int32) -> UnsafeBufferPointer<UInt8>? {
-        guard sqlite3_column_type(s, i) != SQLITE_NULL else { return nil }
-        let bytes = sqlite3_column_text(s, i)
-        return UnsafeBufferPointer(start: bytes, count: bytes == nil ? 0 : Int(sqlite3_column_bytes(s, i)))
-    }
-
-    private static func int(_ s: OpaquePointer, _ i: Int32) -> Int64? {
-        sqlite3_column_type(s, i) == SQLITE_NULL ? nil : sqlite3_column_int64(s, i)
-    }
-
-    /// Byte order (SQLite's BINARY collation).
-    private static func compare(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Int {
-        let common = min(a.count, b.count)
-        let order = common == 0 ? 0 : memcmp(a.baseAddress!, b.baseAddress!, common)
-        if order != 0 { return order < 0 ? -1 : 1 }
-        return a.count == b.count ? 0 : (a.count < b.count ? -1 : 1)
-    }
 
     /// A text value kept (or NULL), its buffer reused.
     private struct Bytes {
@@ -147,19 +124,11 @@ enum PendingCalls {
         func compare(_ other: UnsafeBufferPointer<UInt8>?) -> Int {
             guard let other else { return isNull ? 0 : 1 }
             if isNull { return -1 }
-            return bytes.withUnsafeBufferPointer { PendingCalls.compare($0, other) }
+            return bytes.withUnsafeBufferPointer { bytesOrder($0, other) }
         }
 
         func add(to rows: inout FeedRows) {
             if isNull { rows.add(nil as Int64?) } else { bytes.withUnsafeBufferPointer { rows.add(text: $0) } }
-        }
-    }
-
-    private static func step(_ db: Database, _ s: OpaquePointer) throws -> Bool {
-        switch sqlite3_step(s) {
-        case SQLITE_ROW: return true
-        case SQLITE_DONE: return false
-        case let status: throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
         }
     }
 }

@@ -3,11 +3,6 @@
 
 import GRDB
 import GRDBSQLite
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
 
 /// A text that is equal, hashed and ordered by its bytes, as SQLite's BINARY collation has it. (Swift's
 /// `String` equality is Unicode's: two spellings of one accented letter are one string to it, two to SQLite.)
@@ -17,9 +12,7 @@ struct BinaryText: Hashable, Comparable {
     init(_ string: String) { self.string = string }
 
     static func == (a: BinaryText, b: BinaryText) -> Bool {
-        ARN.withBytes(a.string) { x in ARN.withBytes(b.string) { y in
-            x.count == y.count && (x.count == 0 || memcmp(x.baseAddress!, y.baseAddress!, x.count) == 0)
-        } }
+        ARN.withBytes(a.string) { x in ARN.withBytes(b.string) { y in bytesEqual(x, y) } }
     }
 
     func hash(into hasher: inout Hasher) {
@@ -28,11 +21,7 @@ struct BinaryText: Hashable, Comparable {
     }
 
     static func < (a: BinaryText, b: BinaryText) -> Bool {
-        ARN.withBytes(a.string) { x in ARN.withBytes(b.string) { y in
-            let common = min(x.count, y.count)
-            let order = common == 0 ? 0 : memcmp(x.baseAddress!, y.baseAddress!, common)
-            return order != 0 ? order < 0 : x.count < y.count
-        } }
+        ARN.withBytes(a.string) { x in ARN.withBytes(b.string) { y in bytesOrder(x, y) < 0 } }
     }
 }
 
@@ -139,16 +128,16 @@ struct RoleTotals {
         let ipsStatement = try db.makeStatement(sql: sessionIPs)
         let ips = ipsStatement.sqliteStatement
         defer { withExtendedLifetime(ipsStatement) { _ = sqlite3_reset(ips) } }
-        var ipsRow = try Self.step(db, ips)
-        try Self.forEachRow(db, sessions) { s in
+        var ipsRow = try RawRows.step(db, ips)
+        try RawRows.forEach(db, sessions) { s in
             let id = sqlite3_column_int64(s, 0)
-            let g = addSession(role: Self.text(s, 1)!, identity: Self.text(s, 2)!, kind: Self.text(s, 3)!, roleName: Self.text(s, 4),
-                               permissionSet: Self.text(s, 5), account: Self.text(s, 6), calls: sqlite3_column_int64(s, 7),
-                               first: Self.int(s, 8), last: Self.int(s, 9), ip: Self.text(s, 10))
+            let g = addSession(role: RawRows.text(s, 1)!, identity: RawRows.text(s, 2)!, kind: RawRows.text(s, 3)!, roleName: RawRows.text(s, 4),
+                               permissionSet: RawRows.text(s, 5), account: RawRows.text(s, 6), calls: sqlite3_column_int64(s, 7),
+                               first: RawRows.int(s, 8), last: RawRows.int(s, 9), ip: RawRows.text(s, 10))
             // The session's addresses: both lists are in session id order.
             while ipsRow, sqlite3_column_int64(ips, 0) <= id {
-                if sqlite3_column_int64(ips, 0) == id, let ip = Self.text(ips, 1) { addAddress(ip, group: g) }
-                ipsRow = try Self.step(db, ips)
+                if sqlite3_column_int64(ips, 0) == id, let ip = RawRows.text(ips, 1) { addAddress(ip, group: g) }
+                ipsRow = try RawRows.step(db, ips)
             }
         }
         try countDenied(db, denied)
@@ -157,12 +146,12 @@ struct RoleTotals {
     /// The failed attempts to assume a role that `sql` selects: role ARN, identity, kind, role name,
     /// permission set, account, time, source address.
     mutating func countDenied(_ db: Database, _ sql: String) throws {
-        try Self.forEachRow(db, sql) { d in
-            let g = group(Key(role: BinaryText(Self.text(d, 0)!), identity: BinaryText(Self.text(d, 1)!), kind: BinaryText(Self.text(d, 2)!)))
-            groups[g].describe(roleName: Self.text(d, 3), permissionSet: Self.text(d, 4), account: Self.text(d, 5))
+        try RawRows.forEach(db, sql) { d in
+            let g = group(Key(role: BinaryText(RawRows.text(d, 0)!), identity: BinaryText(RawRows.text(d, 1)!), kind: BinaryText(RawRows.text(d, 2)!)))
+            groups[g].describe(roleName: RawRows.text(d, 3), permissionSet: RawRows.text(d, 4), account: RawRows.text(d, 5))
             groups[g].denied += 1
-            groups[g].span(Self.int(d, 6), Self.int(d, 6))
-            if let ip = Self.text(d, 7) { groups[g].ips.insert(BinaryText(ip)) }
+            groups[g].span(RawRows.int(d, 6), RawRows.int(d, 6))
+            if let ip = RawRows.text(d, 7) { groups[g].ips.insert(BinaryText(ip)) }
         }
     }
 
@@ -198,41 +187,5 @@ struct RoleTotals {
         }
         try rows.flush(db, insertGroups, atLeast: 1)
         try addresses.flush(db, insertAddresses, atLeast: 1)
-    }
-
-    // MARK: Raw statements (text read whole, a NUL included, which GRDB's reading would cut short)
-
-    static func text(_ s: OpaquePointer, _ i: Int32) -> String? {
-        guard sqlite3_column_type(s, i) != SQLITE_NULL else { return nil }
-        let bytes = sqlite3_column_text(s, i)
-        return String(decoding: UnsafeBufferPointer(start: bytes, count: bytes == nil ? 0 : Int(sqlite3_column_bytes(s, i))), as: UTF8.self)
-    }
-
-    /// A text column's bytes, valid until the statement steps again; nil for NULL.
-    static func bytes(_ s: OpaquePointer, _ i: Int32) -> UnsafeBufferPointer<UInt8>? {
-        guard sqlite3_column_type(s, i) != SQLITE_NULL else { return nil }
-        let bytes = sqlite3_column_text(s, i)
-        return UnsafeBufferPointer(start: bytes, count: bytes == nil ? 0 : Int(sqlite3_column_bytes(s, i)))
-    }
-
-    static func int(_ s: OpaquePointer, _ i: Int32) -> Int64? {
-        sqlite3_column_type(s, i) == SQLITE_NULL ? nil : sqlite3_column_int64(s, i)
-    }
-
-    static func step(_ db: Database, _ s: OpaquePointer) throws -> Bool {
-        switch sqlite3_step(s) {
-        case SQLITE_ROW: return true
-        case SQLITE_DONE: return false
-        case let status: throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)))
-        }
-    }
-
-    static func forEachRow(_ db: Database, _ sql: String, _ body: (OpaquePointer) throws -> Void) throws {
-        let statement = try db.makeStatement(sql: sql)
-        try withExtendedLifetime(statement) {
-            let s = statement.sqliteStatement
-            defer { sqlite3_reset(s) }
-            while try step(db, s) { try body(s) }
-        }
     }
 }

@@ -117,7 +117,7 @@ final class EventWriter {
         let text = UnsafeBufferPointer(rebasing: bytes[Int(span.start)..<Int(span.start + span.count)])
         let slot = Int(truncatingIfNeeded: row.userAgentHash) & (EventWriter.userAgentSlots - 1)
         if userAgents[slot].hash == row.userAgentHash, userAgents[slot].id != 0,
-           userAgents[slot].bytes.withUnsafeBufferPointer({ EventWriter.same($0, text) }) {
+           userAgents[slot].bytes.withUnsafeBufferPointer({ bytesEqual($0, text) }) {
             return userAgents[slot].id
         }
         let find = findUserAgent.sqliteStatement
@@ -174,13 +174,9 @@ final class EventWriter {
         return out
     }
 
-    private static func same(_ a: UnsafeBufferPointer<UInt8>, _ b: UnsafeBufferPointer<UInt8>) -> Bool {
-        a.count == b.count && (a.count == 0 || memcmp(a.baseAddress!, b.baseAddress!, a.count) == 0)
-    }
-
     private func callerID(_ row: PackedRow, _ bytes: UnsafeBufferPointer<UInt8>, _ spans: UnsafeBufferPointer<Span>) throws -> Int64 {
         let caller = UnsafeBufferPointer(rebasing: bytes[Int(row.callerStart)..<Int(row.callerEnd)])
-        if let cached = callers[row.callerHash], cached.bytes.withUnsafeBufferPointer({ EventWriter.same($0, caller) }) { return cached.id }
+        if let cached = callers[row.callerHash], cached.bytes.withUnsafeBufferPointer({ bytesEqual($0, caller) }) { return cached.id }
         // Raw statements both ways: GRDB's text binding and reading stop at a NUL, which a field may hold.
         var found: Int64?
         if insertedHashes.map({ $0.contains(row.callerHash) }) ?? true {
@@ -188,7 +184,7 @@ final class EventWriter {
             sqlite3_bind_int64(find, 1, row.callerHash)
             while found == nil, sqlite3_step(find) == SQLITE_ROW {
                 let stored = EventWriter.callerBytes(find, from: 1)
-                if withExtendedLifetime(stored, { EventWriter.same(stored.buffer, caller) }) { found = sqlite3_column_int64(find, 0) }
+                if withExtendedLifetime(stored, { bytesEqual(stored.buffer, caller) }) { found = sqlite3_column_int64(find, 0) }
             }
             sqlite3_reset(find)
         }
@@ -364,7 +360,7 @@ final class EventWriter {
             if sqlite3_step(find) == SQLITE_ROW {
                 let text = sqlite3_column_text(find, 0)
                 let count = Int(sqlite3_column_bytes(find, 0))
-                same = EventWriter.same(UnsafeBufferPointer(start: text, count: text == nil ? 0 : count), eventID)
+                same = bytesEqual(UnsafeBufferPointer(start: text, count: text == nil ? 0 : count), eventID)
             }
             sqlite3_reset(find)
             if same ?? true { return false }

@@ -76,11 +76,7 @@ struct FeedRows {
                         sqlite3_clear_bindings(raw)
                     }
                     _ = trail_feed_bind(UnsafeMutableRawPointer(raw), 1, rows)
-                    let status = sqlite3_step(raw)
-                    guard status == SQLITE_DONE else {
-                        throw DatabaseError(resultCode: ResultCode(rawValue: status), message: String(cString: sqlite3_errmsg(db.sqliteConnection)),
-                                            sql: sql)
-                    }
+                    while try RawRows.step(db, raw) {}
                     return Int(sqlite3_changes(db.sqliteConnection))
                 }
             }
